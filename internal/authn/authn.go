@@ -1,0 +1,64 @@
+// Package authn is the login state machine of the identity provider.
+//
+// A login is a Flow kept in the database between steps (the browser holds
+// only a random flow id in a cookie). The steps are:
+//
+//  1. identify: the user types an e-mail address. Known and unknown
+//     addresses take the same path, so the answer never tells which exist.
+//  2. method: the user picks a verification method among Methods.
+//  3. authenticate: the method's factor(s) are checked; on success the
+//     session package starts a new session (new id) carrying the Strength.
+//
+// Later factors (SMS, mobile app, security keys) add methods and steps to
+// the same flow; step-up re-runs only the missing factor for an existing
+// session.
+package authn
+
+import (
+	"time"
+)
+
+// Strength is EU Login's name for how a user authenticated, sent to
+// applications (CAS attribute "strength").
+type Strength string
+
+// The strengths of EU Login.
+const (
+	StrengthPassword          Strength = "PASSWORD"
+	StrengthPasswordSMS       Strength = "PASSWORD_SMS"
+	StrengthPasswordMobileApp Strength = "PASSWORD_MOBILE_APP"
+	StrengthMobileApp         Strength = "MOBILE_APP"
+	StrengthPasswordWebAuthn  Strength = "PASSWORD_WEBAUTHN"
+)
+
+// Method is a verification method offered on the method step.
+type Method struct {
+	ID       string   // form value, e.g. "PASSWORD"
+	LabelKey string   // message key of its name
+	HintKey  string   // message key of its one-line description
+	Strength Strength // the strength a login with it reaches
+}
+
+// Methods lists the verification methods in the order they are offered.
+var Methods = []Method{
+	{ID: "PASSWORD", LabelKey: "method.password", HintKey: "method.password_hint", Strength: StrengthPassword},
+}
+
+// MethodByID returns the method with id.
+func MethodByID(id string) (Method, bool) {
+	for _, m := range Methods {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Method{}, false
+}
+
+// Flow is the state of one login between its steps.
+type Flow struct {
+	Email   string    `json:"email"`
+	UserID  string    `json:"user_id,omitempty"` // empty when the address is unknown
+	Method  string    `json:"method,omitempty"`
+	Service string    `json:"service,omitempty"` // where to go after login (a registered service; later issues)
+	Started time.Time `json:"started"`
+}
