@@ -1,0 +1,255 @@
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// Language is one of the 24 official languages of the EU.
+type Language struct {
+	Tag     string // ISO 639-1 code, e.g. "lv"
+	Name    string // the language's name in itself, e.g. "Latviešu"
+	English string // the language's name in English
+}
+
+// EU lists the 24 official EU languages in the order of their codes.
+var EU = []Language{
+	{"bg", "Български", "Bulgarian"},
+	{"cs", "Čeština", "Czech"},
+	{"da", "Dansk", "Danish"},
+	{"de", "Deutsch", "German"},
+	{"el", "Ελληνικά", "Greek"},
+	{"en", "English", "English"},
+	{"es", "Español", "Spanish"},
+	{"et", "Eesti", "Estonian"},
+	{"fi", "Suomi", "Finnish"},
+	{"fr", "Français", "French"},
+	{"ga", "Gaeilge", "Irish"},
+	{"hr", "Hrvatski", "Croatian"},
+	{"hu", "Magyar", "Hungarian"},
+	{"it", "Italiano", "Italian"},
+	{"lt", "Lietuvių", "Lithuanian"},
+	{"lv", "Latviešu", "Latvian"},
+	{"mt", "Malti", "Maltese"},
+	{"nl", "Nederlands", "Dutch"},
+	{"pl", "Polski", "Polish"},
+	{"pt", "Português", "Portuguese"},
+	{"ro", "Română", "Romanian"},
+	{"sk", "Slovenčina", "Slovak"},
+	{"sl", "Slovenščina", "Slovenian"},
+	{"sv", "Svenska", "Swedish"},
+}
+
+// IsEU reports whether tag is one of the 24 official EU languages.
+func IsEU(tag string) bool {
+	for _, l := range EU {
+		if l.Tag == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// Default is the language used when nothing else matches.
+const Default = "en"
+
+// CookieName is the cookie that remembers the page language.
+const CookieName = "lang"
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// Bundle is a set of loaded catalogues.
+type Bundle struct {
+	cats      map[string]map[string]string
+	available []Language
+	matcher   language.Matcher
+}
+
+// Load reads the shipped catalogues.
+func Load() (*Bundle, error) { return LoadFS(locales, "locales") }
+
+// LoadFS reads every <tag>.json in dir of fsys. Each tag must be an EU
+// language and "en" must be present.
+func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	b := &Bundle{cats: map[string]map[string]string{}}
+	for _, e := range entries {
+		tag, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		if !IsEU(tag) {
+			return nil, fmt.Errorf("i18n: catalogue %s is not an EU language", e.Name())
+		}
+		raw, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
+		}
+		b.cats[tag] = m
+	}
+	if b.cats[Default] == nil {
+		return nil, fmt.Errorf("i18n: no %s catalogue", Default)
+	}
+	tags := []language.Tag{language.Make(Default)}
+	for _, l := range EU {
+		if b.cats[l.Tag] != nil {
+			b.available = append(b.available, l)
+			if l.Tag != Default {
+				tags = append(tags, language.Make(l.Tag))
+			}
+		}
+	}
+	b.matcher = language.NewMatcher(tags)
+	return b, nil
+}
+
+// Available lists the languages with a shipped catalogue, for the language
+// switcher.
+func (b *Bundle) Available() []Language { return b.available }
+
+// Has reports whether a catalogue for tag is shipped.
+func (b *Bundle) Has(tag string) bool { return b.cats[tag] != nil }
+
+// Keys returns the keys of the reference catalogue, sorted.
+func (b *Bundle) Keys() []string {
+	keys := make([]string, 0, len(b.cats[Default]))
+	for k := range b.cats[Default] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Catalogue returns the raw catalogue of tag (nil when not shipped).
+func (b *Bundle) Catalogue(tag string) map[string]string { return b.cats[tag] }
+
+// Negotiate picks the page language: the first of choice, cookie and the
+// Accept-Language header that names a shipped catalogue, else English.
+func (b *Bundle) Negotiate(choice, cookie, acceptLanguage string) string {
+	for _, c := range []string{choice, cookie} {
+		if c = strings.ToLower(strings.TrimSpace(c)); b.Has(c) {
+			return c
+		}
+	}
+	if acceptLanguage != "" {
+		prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
+		if err == nil && len(prefs) > 0 {
+			_, idx, conf := b.matcher.Match(prefs...)
+			if conf != language.No {
+				if idx == 0 {
+					return Default
+				}
+				return b.available[b.availableIndex(idx)].Tag
+			}
+		}
+	}
+	return Default
+}
+
+// availableIndex maps a matcher index (English first, then the others in
+// EU order) to an index of b.available.
+func (b *Bundle) availableIndex(matcherIdx int) int {
+	n := 0
+	for i, l := range b.available {
+		if l.Tag == Default {
+			continue
+		}
+		n++
+		if n == matcherIdx {
+			return i
+		}
+	}
+	return 0
+}
+
+// FromRequest negotiates the page language of r: the lang query parameter,
+// then the cookie, then Accept-Language.
+func (b *Bundle) FromRequest(r *http.Request) string {
+	cookie := ""
+	if c, err := r.Cookie(CookieName); err == nil {
+		cookie = c.Value
+	}
+	return b.Negotiate(r.URL.Query().Get("lang"), cookie, r.Header.Get("Accept-Language"))
+}
+
+// Localizer returns the translator for tag (English when not shipped).
+func (b *Bundle) Localizer(tag string) *Localizer {
+	cat := b.cats[tag]
+	if cat == nil {
+		tag, cat = Default, b.cats[Default]
+	}
+	return &Localizer{Lang: tag, cat: cat, fallback: b.cats[Default]}
+}
+
+// Localizer translates messages into one language.
+type Localizer struct {
+	Lang     string
+	cat      map[string]string
+	fallback map[string]string
+}
+
+// T returns the text of key with its placeholders filled from args, given as
+// name, value pairs: T("mail.greeting", "name", "Ana"). A key missing from the
+// catalogue falls back to English, then to the key itself (which the
+// catalogue test prevents from shipping).
+func (l *Localizer) T(key string, args ...any) string {
+	s, ok := l.cat[key]
+	if !ok {
+		s, ok = l.fallback[key]
+		if !ok {
+			return key
+		}
+	}
+	if len(args) == 0 || !strings.Contains(s, "{") {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Has reports whether the localizer's catalogue (or English) has key.
+func (l *Localizer) Has(key string) bool {
+	_, ok := l.cat[key]
+	if !ok {
+		_, ok = l.fallback[key]
+	}
+	return ok
+}
+
+// Placeholders returns the names of the {placeholders} in s, sorted.
+func Placeholders(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		out = append(out, s[i+1:i+j])
+		s = s[i+j+1:]
+	}
+	sort.Strings(out)
+	return out
+}
