@@ -1,0 +1,252 @@
+// Package config holds the settings of eulogin: one Config struct with
+// defaults, filled from command-line flags and EULOGIN_* environment
+// variables (a flag wins over the variable), and checked by Validate.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"eulogin/internal/mail"
+)
+
+// Config is every setting of the eulogin servers.
+type Config struct {
+	// Identity provider.
+	Listen  string // address the IdP listens on
+	BaseURL string // public URL of the IdP, as users and applications reach it
+
+	// ECI organiser portal (a separate relying party; served by later work).
+	ECIListen  string
+	ECIBaseURL string
+
+	Database string // SQLite path or postgres:// URL
+	Dev      string // "auto", "true" or "false"
+
+	SMTP mail.SMTPConfig
+
+	LinkTTL        time.Duration // e-mailed password links
+	SessionIdle    time.Duration // SSO session idle timeout
+	SessionMax     time.Duration // SSO session absolute lifetime
+	BotDifficulty  int           // proof-of-work bits on the registration form; 0 = question only
+	BotCheck       bool          // false switches the bot check off (tests only)
+	HashWorkers    int           // password hashes computed at once
+	HashQueue      int           // password hashes waiting at most
+	LoginFailures  int           // failed logins per account in LoginWindow before a lockout
+	LoginWindow    time.Duration
+	IPFailures     int    // failed logins per client address in LoginWindow
+	MailPerAddress int    // e-mails (registration, reset) per address per hour
+	MailPerIP      int    // such e-mails per client address per hour
+	TrustedProxies string // comma-separated CIDRs whose X-Forwarded-For/-Proto are believed
+	LogLevel       string
+	LogFormat      string // "text" or "json"
+}
+
+// Default returns the settings for a developer's machine.
+func Default() Config {
+	return Config{
+		Listen:         "localhost:8080",
+		BaseURL:        "http://localhost:8080",
+		ECIListen:      "127.0.0.1:8081",
+		ECIBaseURL:     "http://127.0.0.1:8081",
+		Database:       "./var/eulogin.db",
+		Dev:            "auto",
+		SMTP:           mail.SMTPConfig{TLS: mail.TLSStartTLS, From: "EU Login <no-reply@localhost>"},
+		LinkTTL:        24 * time.Hour,
+		SessionIdle:    30 * time.Minute,
+		SessionMax:     12 * time.Hour,
+		BotDifficulty:  16,
+		BotCheck:       true,
+		HashWorkers:    2,
+		HashQueue:      64,
+		LoginFailures:  5,
+		LoginWindow:    15 * time.Minute,
+		IPFailures:     50,
+		MailPerAddress: 5,
+		MailPerIP:      30,
+		LogLevel:       "info",
+		LogFormat:      "text",
+	}
+}
+
+// IsDev reports whether development mode is on: the dev outbox is served
+// and mail may go there. "auto" means on exactly when the IdP's base URL is a
+// loopback address, so a deployment on a real host name cannot expose the
+// outbox by forgetting a flag.
+func (c Config) IsDev() bool {
+	switch c.Dev {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// SMTPEnabled reports whether an SMTP server is configured.
+func (c Config) SMTPEnabled() bool { return c.SMTP.Host != "" }
+
+// Validate checks the settings and says what to fix.
+func (c Config) Validate() error {
+	var errs []error
+	for name, v := range map[string]string{"base-url": c.BaseURL, "eci-base-url": c.ECIBaseURL} {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("--%s must be an absolute http(s) URL without a path, got %q", name, v))
+		}
+	}
+	if c.Dev != "auto" && c.Dev != "true" && c.Dev != "false" {
+		errs = append(errs, fmt.Errorf("--dev must be auto, true or false, got %q", c.Dev))
+	}
+	if !c.IsDev() {
+		if !strings.HasPrefix(c.BaseURL, "https://") {
+			errs = append(errs, errors.New("outside development mode --base-url must use https"))
+		}
+		if !c.SMTPEnabled() {
+			errs = append(errs, errors.New("outside development mode an SMTP server is required (--smtp-host)"))
+		}
+	}
+	if c.SMTPEnabled() {
+		if err := c.SMTP.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Database == "" {
+		errs = append(errs, errors.New("--database must not be empty"))
+	}
+	if c.LinkTTL < time.Minute {
+		errs = append(errs, errors.New("--link-ttl must be at least 1m"))
+	}
+	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
+		errs = append(errs, errors.New("--session-idle must be at least 1m and --session-max at least --session-idle"))
+	}
+	if c.BotDifficulty < 0 || c.BotDifficulty > 24 {
+		errs = append(errs, errors.New("--bot-difficulty must be between 0 and 24"))
+	}
+	if c.HashWorkers < 1 || c.HashQueue < 0 {
+		errs = append(errs, errors.New("--hash-workers must be at least 1 and --hash-queue at least 0"))
+	}
+	if c.LoginFailures < 1 || c.LoginFailures > 100 || c.IPFailures < 1 || c.LoginWindow < time.Minute {
+		errs = append(errs, errors.New("--login-failures must be 1..100, --ip-failures at least 1, --login-window at least 1m"))
+	}
+	if c.MailPerAddress < 1 || c.MailPerIP < 1 {
+		errs = append(errs, errors.New("--mail-per-address and --mail-per-ip must be at least 1"))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// Proxies parses TrustedProxies.
+func (c Config) Proxies() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// FlagSet returns the flags of "eulogin serve", bound to c. Each flag's
+// environment variable is EULOGIN_ followed by its name in upper case with
+// '-' as '_'; ApplyEnv reads them.
+func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address the identity provider listens on")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the identity provider (https outside development mode)")
+	fs.StringVar(&c.ECIListen, "eci-listen", c.ECIListen, "address the ECI organiser portal listens on")
+	fs.StringVar(&c.ECIBaseURL, "eci-base-url", c.ECIBaseURL, "public URL of the ECI organiser portal")
+	fs.StringVar(&c.Database, "database", c.Database, "SQLite file path, or a postgres:// URL for PostgreSQL")
+	fs.StringVar(&c.Dev, "dev", c.Dev, "development mode (dev outbox at /dev/outbox): auto (on for a loopback base URL), true or false")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "SMTP server host; empty sends mail to the dev outbox (development mode only)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "SMTP server port (default 587 for starttls, 465 for tls, 25 for none)")
+	fs.Func("smtp-tls", "SMTP transport security: starttls, tls (implicit) or none (default starttls)", func(s string) error {
+		c.SMTP.TLS = mail.TLSMode(s)
+		return nil
+	})
+	fs.StringVar(&c.SMTP.Username, "smtp-username", c.SMTP.Username, "SMTP user name (empty: no authentication)")
+	fs.StringVar(&c.SMTP.Password, "smtp-password", c.SMTP.Password, "SMTP password (prefer the environment variable)")
+	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of the e-mails, \"Name <address>\"")
+	fs.DurationVar(&c.LinkTTL, "link-ttl", c.LinkTTL, "how long an e-mailed password link stays valid")
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "SSO session idle timeout")
+	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "SSO session absolute lifetime")
+	fs.IntVar(&c.BotDifficulty, "bot-difficulty", c.BotDifficulty, "proof-of-work bits of the registration bot check (0: the question only)")
+	fs.BoolVar(&c.BotCheck, "bot-check", c.BotCheck, "require the bot check on registration (switch off only for tests)")
+	fs.IntVar(&c.HashWorkers, "hash-workers", c.HashWorkers, "password hashes computed at once (each takes about 19 MiB)")
+	fs.IntVar(&c.HashQueue, "hash-queue", c.HashQueue, "password hashes that may wait; more get 503 Retry-After")
+	fs.IntVar(&c.LoginFailures, "login-failures", c.LoginFailures, "failed logins per account within --login-window before it is locked")
+	fs.DurationVar(&c.LoginWindow, "login-window", c.LoginWindow, "sliding window of the login throttles")
+	fs.IntVar(&c.IPFailures, "ip-failures", c.IPFailures, "failed logins per client address within --login-window")
+	fs.IntVar(&c.MailPerAddress, "mail-per-address", c.MailPerAddress, "registration and reset e-mails per address per hour")
+	fs.IntVar(&c.MailPerIP, "mail-per-ip", c.MailPerIP, "registration and reset e-mails per client address per hour")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are trusted")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: eulogin %s [flags]\n\nEvery flag can also be set by an environment variable: EULOGIN_ and the flag name\nin upper case with '-' as '_' (e.g. EULOGIN_SMTP_HOST). A flag wins over its variable.\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// EnvName returns the environment variable of a flag.
+func EnvName(flagName string) string {
+	return "EULOGIN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ApplyEnv sets every flag of fs that was not given on the command line from
+// its environment variable, when set.
+func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// ParseBool is strconv.ParseBool, for callers that read EULOGIN_* switches.
+func ParseBool(s string) bool {
+	b, _ := strconv.ParseBool(s)
+	return b
+}

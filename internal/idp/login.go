@@ -1,0 +1,358 @@
+package idp
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"eulogin/internal/authn"
+	"eulogin/internal/notify"
+	"eulogin/internal/regulation"
+	"eulogin/internal/session"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+const flowCookie = "eulogin_flow"
+
+// flowTTL bounds how long the steps of one login may take.
+const flowTTL = 30 * time.Minute
+
+// loadFlow returns the login flow of the request, or nil.
+func (s *Server) loadFlow(r *http.Request) (*authn.Flow, string, error) {
+	c, err := r.Cookie(flowCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 100 {
+		return nil, "", nil
+	}
+	hash := session.Hash(c.Value)
+	data, err := s.db.Flow(r.Context(), hash, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var f authn.Flow
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, "", nil
+	}
+	return &f, hash, nil
+}
+
+// startFlow stores a new flow and gives its id to the browser.
+func (s *Server) startFlow(w http.ResponseWriter, r *http.Request, f *authn.Flow) error {
+	if c, err := r.Cookie(flowCookie); err == nil {
+		s.db.DeleteFlow(r.Context(), session.Hash(c.Value))
+	}
+	token, hash := session.NewToken()
+	if err := s.saveFlow(r, hash, f); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: flowCookie, Value: token, Path: "/", MaxAge: int(flowTTL.Seconds()),
+		HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+func (s *Server) saveFlow(r *http.Request, hash string, f *authn.Flow) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return s.db.PutFlow(r.Context(), hash, data, f.Started, f.Started.Add(flowTTL))
+}
+
+func (s *Server) endFlow(w http.ResponseWriter, r *http.Request, hash string) {
+	s.db.DeleteFlow(r.Context(), hash)
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode})
+}
+
+// loginData is the data of the login pages.
+type loginData struct {
+	Email   string
+	Next    string
+	Methods []methodOption
+}
+
+type methodOption struct {
+	ID, Label, Hint string
+	Checked         bool
+}
+
+// loginForm is step 1: the e-mail address.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if current(r) != nil {
+		if next == "" {
+			next = "/account"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	p := s.page(r, "login.title")
+	p.Step = step(p, 1, 3)
+	p.Data = &loginData{Next: next}
+	s.render.Render(w, http.StatusOK, "login_email", p)
+}
+
+// loginIdentify takes the address and starts a flow. Known and unknown
+// addresses go on alike.
+func (s *Server) loginIdentify(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "login.title")
+	p.Step = step(p, 1, 3)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	next := safeNext(p.Form.Get("next"))
+	email := checkEmail(p, "email")
+	if !p.Form.Valid() {
+		p.Data = &loginData{Next: next}
+		s.render.Render(w, http.StatusBadRequest, "login_email", p)
+		return
+	}
+	f := &authn.Flow{Email: email, Service: next, Started: s.now()}
+	u, err := s.db.UserByEmail(r.Context(), email)
+	switch {
+	case err == nil:
+		f.UserID = u.ID
+	case !errors.Is(err, store.ErrNotFound):
+		s.internal(w, r, err)
+		return
+	}
+	if err := s.startFlow(w, r, f); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/method", http.StatusSeeOther)
+}
+
+// requireFlow loads the flow or sends the user back to step 1.
+func (s *Server) requireFlow(w http.ResponseWriter, r *http.Request) (*authn.Flow, string, bool) {
+	f, hash, err := s.loadFlow(r)
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, "", false
+	}
+	if f == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil, "", false
+	}
+	return f, hash, true
+}
+
+func (s *Server) methodPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
+	p.Step = step(p, 2, 3)
+	chosen := p.Form.Get("method")
+	if chosen == "" {
+		chosen = f.Method
+	}
+	if chosen == "" {
+		chosen = authn.Methods[0].ID
+	}
+	d := &loginData{Email: f.Email}
+	for _, m := range authn.Methods {
+		d.Methods = append(d.Methods, methodOption{ID: m.ID, Label: p.L.T(m.LabelKey), Hint: p.L.T(m.HintKey), Checked: m.ID == chosen})
+	}
+	p.Data = d
+	s.render.Render(w, status, "login_method", p)
+}
+
+// methodForm is step 2: the choice of verification method.
+func (s *Server) methodForm(w http.ResponseWriter, r *http.Request) {
+	f, _, ok := s.requireFlow(w, r)
+	if !ok {
+		return
+	}
+	s.methodPage(w, r, s.page(r, "login_method.title"), f, http.StatusOK)
+}
+
+func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.requireFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "login_method.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	m, found := authn.MethodByID(p.Form.Get("method"))
+	if !found {
+		p.Form.Add("method-"+authn.Methods[0].ID, p.L.T("login_method.choose"))
+		s.methodPage(w, r, p, f, http.StatusBadRequest)
+		return
+	}
+	f.Method = m.ID
+	if err := s.saveFlow(r, hash, f); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/password", http.StatusSeeOther)
+}
+
+func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
+	p.Step = step(p, 3, 3)
+	p.Data = &loginData{Email: f.Email}
+	s.render.Render(w, status, "login_password", p)
+}
+
+// passwordForm is step 3 for the method Password.
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
+	f, _, ok := s.requireFlow(w, r)
+	if !ok {
+		return
+	}
+	if f.Method == "" {
+		http.Redirect(w, r, "/login/method", http.StatusSeeOther)
+		return
+	}
+	s.passwordPage(w, r, s.page(r, "login_password.title"), f, http.StatusOK)
+}
+
+// passwordCheck verifies the password. Every failure (unknown address, no
+// password yet, wrong password) looks the same and costs the same work; the
+// account and the client address are throttled, and a lockout is shown with
+// the time it ends, audited, and e-mailed to the owner.
+func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.requireFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "login_password.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	pw := p.Form.Raw("password")
+	if pw == "" {
+		p.Form.Add("password", p.L.T("password.empty"))
+		s.passwordPage(w, r, p, f, http.StatusBadRequest)
+		return
+	}
+	acctKey, ipKey := "login:email:"+f.Email, "login:ip:"+s.clientIP(r)
+	acctLimit := regulation.Limit{Max: s.cfg.LoginFailures, Window: s.cfg.LoginWindow}
+	ipLimit := regulation.Limit{Max: s.cfg.IPFailures, Window: s.cfg.LoginWindow}
+	until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !until.IsZero() {
+		s.audit(r, f.UserID, "login_refused_locked", "")
+		p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
+		s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
+		return
+	}
+
+	var u *store.User
+	if f.UserID != "" {
+		u, err = s.db.UserByID(r.Context(), f.UserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	good, rehash := false, false
+	if u != nil && u.PasswordHash != "" && u.Email == f.Email {
+		good, rehash, err = s.hasher.Verify(r.Context(), pw, u.PasswordHash)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	} else {
+		s.hasher.VerifyDummy(r.Context(), pw)
+		u = nil
+	}
+	if !good {
+		s.loginFailed(w, r, p, f, u, acctKey, acctLimit, ipKey)
+		return
+	}
+	if rehash {
+		if h, err := s.hasher.Hash(r.Context(), pw); err == nil {
+			s.db.SetPasswordHash(r.Context(), u.ID, h, s.now(), false)
+		}
+	}
+	s.reg.Clear(r.Context(), acctKey)
+	if _, err := s.sessions.Start(r.Context(), w, r, session.Info{
+		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+	}); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r, u.ID, "login_success", string(authn.StrengthPassword))
+	s.endFlow(w, r, hash)
+	next := f.Service
+	if next == "" {
+		next = "/account"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// lockedUntil returns when the account or the client may try again (zero when
+// they may now).
+func (s *Server) lockedUntil(r *http.Request, acctKey string, acctLimit regulation.Limit, ipKey string, ipLimit regulation.Limit) (time.Time, error) {
+	a, err := s.reg.Check(r.Context(), acctKey, acctLimit)
+	if err != nil {
+		return time.Time{}, err
+	}
+	b, err := s.reg.Check(r.Context(), ipKey, ipLimit)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if b.After(a) {
+		return b, nil
+	}
+	return a, nil
+}
+
+// loginFailed records a failed password and answers with the one message
+// every failure gets (or the lockout, when this failure caused one).
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, u *store.User, acctKey string, acctLimit regulation.Limit, ipKey string) {
+	for _, k := range []string{acctKey, ipKey} {
+		if err := s.reg.Hit(r.Context(), k); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	s.audit(r, f.UserID, "login_failure", "")
+	until, err := s.reg.Check(r.Context(), acctKey, acctLimit)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !until.IsZero() {
+		s.audit(r, f.UserID, "account_locked", "")
+		if u != nil {
+			s.sendMail(r.Context(), recipient(u), notify.Lockout, map[string]string{"time": timeIn(until)})
+		}
+		p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
+		s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
+		return
+	}
+	p.Form.Add("password", p.L.T("login.failed"))
+	s.passwordPage(w, r, p, f, http.StatusUnauthorized)
+}
+
+// logout ends the SSO session. Applications already entered keep their own
+// sessions (as EU Login does); single logout to them comes with the CAS
+// server.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if si := current(r); si != nil {
+		s.audit(r, si.user.ID, "logout", "")
+	}
+	if err := s.sessions.End(r.Context(), w, r); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+}
+
+func (s *Server) loggedOut(w http.ResponseWriter, r *http.Request) {
+	s.render.Render(w, http.StatusOK, "logged_out", s.page(r, "logged_out.title"))
+}

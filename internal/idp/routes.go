@@ -1,0 +1,204 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"eulogin/internal/i18n"
+	"eulogin/internal/session"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+// routes lists the whole URL surface of the identity provider.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
+	mux.HandleFunc("GET /{$}", s.home)
+
+	// Create an account, and the e-mailed links.
+	mux.HandleFunc("GET /register", s.registerForm)
+	mux.HandleFunc("POST /register", s.register)
+	mux.HandleFunc("GET /password/new/{token}", s.linkForm)
+	mux.HandleFunc("POST /password/new/{token}", s.linkSetPassword)
+	mux.HandleFunc("POST /password/new/{token}/renew", s.linkRenew)
+	mux.HandleFunc("GET /password/lost", s.lostForm)
+	mux.HandleFunc("POST /password/lost", s.lost)
+
+	// Log in and out.
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.loginIdentify)
+	mux.HandleFunc("GET /login/method", s.methodForm)
+	mux.HandleFunc("POST /login/method", s.methodChoose)
+	mux.HandleFunc("GET /login/password", s.passwordForm)
+	mux.HandleFunc("POST /login/password", s.passwordCheck)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /logged-out", s.loggedOut)
+
+	// My Account.
+	mux.Handle("GET /account", s.requireSession(s.account))
+	mux.Handle("GET /account/details", s.requireSession(s.detailsForm))
+	mux.Handle("POST /account/details", s.requireSession(s.details))
+	mux.Handle("GET /account/email", s.requireSession(s.emailForm))
+	mux.Handle("POST /account/email", s.requireSession(s.email))
+	mux.HandleFunc("GET /account/email/confirm/{token}", s.emailConfirmForm)
+	mux.HandleFunc("POST /account/email/confirm/{token}", s.emailConfirm)
+	mux.Handle("GET /account/password", s.requireSession(s.passwordChangeForm))
+	mux.Handle("POST /account/password", s.requireSession(s.passwordChange))
+	mux.Handle("GET /account/events", s.requireSession(s.events))
+	mux.Handle("GET /account/delete", s.requireSession(s.deleteForm))
+	mux.Handle("POST /account/delete", s.requireSession(s.deleteAccount))
+	mux.HandleFunc("GET /account/deleted", s.deleted)
+
+	// Information pages.
+	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
+	mux.HandleFunc("GET /accessibility", s.infoPage("accessibility"))
+	mux.HandleFunc("GET /help", s.infoPage("help"))
+
+	// Development only: the outbox of e-mails (and SMS).
+	if s.cfg.IsDev() {
+		mux.HandleFunc("GET /dev/outbox", s.outbox)
+		mux.HandleFunc("GET /dev/outbox/{id}", s.outboxItem)
+		mux.HandleFunc("GET /dev/outbox/{id}/html", s.outboxHTML)
+	}
+
+	mux.HandleFunc("/", s.notFound)
+
+	var h http.Handler = mux
+	h = s.withSession(h)
+	h = s.withLanguage(h)
+	h = http.MaxBytesHandler(h, 1<<20)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden, "error.cross_origin", nil)
+	}))
+	h = cop.Handler(h)
+	h = web.SecureHeaders(h, s.sessions.Secure)
+	h = s.recoverer(h)
+	return h
+}
+
+type sessionKey struct{}
+
+// signedIn is the session and user of a signed-in request.
+type signedIn struct {
+	sess *store.Session
+	user *store.User
+}
+
+// withSession loads the SSO session, when there is one, into the context.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStatic(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.sessions.Get(r.Context(), r)
+		if err != nil && !errors.Is(err, session.ErrNoSession) {
+			s.internal(w, r, err)
+			return
+		}
+		if sess != nil {
+			u, err := s.db.UserByID(r.Context(), sess.UserID)
+			if err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, &signedIn{sess: sess, user: u}))
+			} else if !errors.Is(err, store.ErrNotFound) {
+				s.internal(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isStatic(r *http.Request) bool {
+	p := r.URL.Path
+	return len(p) >= 8 && p[:8] == "/static/" || p == "/healthz" || p == "/metrics"
+}
+
+// current returns the signed-in user of the request, or nil.
+func current(r *http.Request) *signedIn {
+	si, _ := r.Context().Value(sessionKey{}).(*signedIn)
+	return si
+}
+
+// requireSession sends visitors without a session to the login page, and
+// back here afterwards.
+func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si := current(r)
+		if si == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, http.StatusUnauthorized, "error.session_expired", nil)
+			return
+		}
+		h(w, r, si)
+	})
+}
+
+// withLanguage remembers an explicit language choice (?lang=xx) in a cookie.
+func (s *Server) withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); l != "" && s.bundle.Has(l) {
+			http.SetCookie(w, &http.Cookie{
+				Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode,
+			})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a plain error page: never a stack trace.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
+				s.fail(w, r, http.StatusInternalServerError, "error.internal", nil)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.Ping(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if current(r) != nil {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
+}
+
+func (s *Server) infoPage(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.page(r, name+".title")
+		s.render.Render(w, http.StatusOK, "info_"+name, p)
+	}
+}

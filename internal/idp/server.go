@@ -1,0 +1,247 @@
+package idp
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"eulogin/internal/authn/password"
+	"eulogin/internal/botcheck"
+	"eulogin/internal/config"
+	"eulogin/internal/i18n"
+	"eulogin/internal/notify"
+	"eulogin/internal/regulation"
+	"eulogin/internal/session"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Product is the name of the identity provider shown to users.
+const Product = "EU Login"
+
+// Deps are what the server is built from.
+type Deps struct {
+	Logger  *slog.Logger
+	DB      *store.DB
+	Bundle  *i18n.Bundle
+	Mailer  *notify.Mailer
+	Hasher  *password.Hasher
+	BotKey  []byte           // HMAC key of the bot check, shared by replicas
+	Now     func() time.Time // nil: time.Now
+	Metrics *Metrics         // nil: a private registry
+}
+
+// Server is the identity provider.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *store.DB
+	bundle   *i18n.Bundle
+	mailer   *notify.Mailer
+	hasher   *password.Hasher
+	policy   password.Policy
+	bot      *botcheck.Checker
+	reg      *regulation.Regulator
+	sessions *session.Manager
+	render   *web.Renderer
+	proxies  []*net.IPNet
+	metrics  *Metrics
+	now      func() time.Time
+	handler  http.Handler
+}
+
+// NewServer builds the identity provider.
+func NewServer(cfg config.Config, d Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	pages, err := fs.Sub(templates, "templates")
+	if err != nil {
+		return nil, err
+	}
+	r, err := web.NewRenderer(pages, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	proxies, _ := cfg.Proxies()
+	s := &Server{
+		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, mailer: d.Mailer, hasher: d.Hasher,
+		policy:   password.DefaultPolicy(),
+		bot:      &botcheck.Checker{Key: d.BotKey, Difficulty: cfg.BotDifficulty, Now: now, Spender: d.DB},
+		reg:      &regulation.Regulator{Store: d.DB, Now: now},
+		sessions: &session.Manager{Store: d.DB, Now: now, Idle: cfg.SessionIdle, Max: cfg.SessionMax, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		render:   r, proxies: proxies, now: now, metrics: d.Metrics,
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(nil)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the identity provider.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// lang returns the page language of r.
+func (s *Server) lang(r *http.Request) string { return s.bundle.FromRequest(r) }
+
+// page returns the frame data of a page whose purpose is titleKey.
+func (s *Server) page(r *http.Request, titleKey string) *web.Page {
+	l := s.bundle.Localizer(s.lang(r))
+	p := &web.Page{
+		L: l, Service: Product, HomeURL: "/", Title: l.T(titleKey), Path: r.URL.Path, Query: r.URL.Query(),
+		Languages: s.bundle.Available(), Form: web.NewForm(nil),
+		Footer: []web.NavLink{
+			{Label: l.T("frame.privacy"), URL: "/privacy"},
+			{Label: l.T("frame.accessibility"), URL: "/accessibility"},
+			{Label: l.T("frame.help"), URL: "/help"},
+		},
+	}
+	p.Dev = s.cfg.IsDev()
+	if sess, ok := r.Context().Value(sessionKey{}).(*signedIn); ok && sess != nil {
+		p.SignedIn = true
+		p.UserName = sess.user.FirstName + " " + sess.user.LastName
+		p.Nav = []web.NavLink{{Label: l.T("frame.my_account"), URL: "/account"}}
+	}
+	return p
+}
+
+// step returns the translated "Step n of m".
+func step(p *web.Page, n, m int) string {
+	return p.L.T("frame.step", "n", strconv.Itoa(n), "m", strconv.Itoa(m))
+}
+
+// fail shows an error page with a translated message. The cause is logged,
+// never shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msgKey string, cause error) {
+	if cause != nil {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", cause)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	p := s.page(r, "error.title")
+	p.Data = p.L.T(msgKey)
+	s.render.Render(w, status, "error", p)
+}
+
+// internal reports an unexpected error: 503 when the password hasher is
+// saturated, 500 otherwise.
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, password.ErrBusy) {
+		s.fail(w, r, http.StatusServiceUnavailable, "error.busy", nil)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.fail(w, r, http.StatusInternalServerError, "error.internal", err)
+}
+
+// clientIP returns the address of the client: the connection's peer, or, when
+// the peer is a trusted proxy, the right-most address of X-Forwarded-For that
+// is not a trusted proxy.
+func (s *Server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	parts := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(parts) - 1; i >= 0; i-- {
+		p := strings.TrimSpace(parts[i])
+		if net.ParseIP(p) == nil {
+			break
+		}
+		if !s.trusted(p) {
+			return p
+		}
+		host = p
+	}
+	return host
+}
+
+func (s *Server) trusted(ip string) bool {
+	p := net.ParseIP(ip)
+	if p == nil {
+		return false
+	}
+	for _, n := range s.proxies {
+		if n.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// audit records a security event. Failures to write are logged: the request
+// goes on, because refusing to log in over an audit hiccup helps nobody, but
+// the log makes the gap visible.
+func (s *Server) audit(r *http.Request, userID, typ, detail string) {
+	e := &store.AuditEvent{
+		UserID: userID, At: s.now(), Type: typ, IP: s.clientIP(r),
+		UserAgent: truncateUTF8(r.UserAgent(), 300), Detail: truncateUTF8(detail, 500),
+	}
+	if err := s.db.AddAuditEvent(r.Context(), e); err != nil {
+		s.log.Error("audit", "type", typ, "err", err)
+	}
+	s.log.Info("audit", "type", typ, "user", userID, "ip", e.IP)
+	s.metrics.event(typ)
+}
+
+// link returns an absolute URL of the IdP.
+func (s *Server) link(path string) string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + path
+}
+
+// timeIn formats t for a user of language lang (UTC, 24-hour clock: the same
+// everywhere in the EU and unambiguous).
+func timeIn(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// truncateUTF8 cuts s to at most n bytes of valid UTF-8. Invalid bytes are
+// dropped even when s is short: headers such as User-Agent may hold any byte,
+// and PostgreSQL refuses to store text that is not UTF-8.
+func truncateUTF8(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// errSend marks a failure of the mail sender.
+var errSend = errors.New("e-mail not sent")
+
+// recipient returns who an e-mail to u goes to.
+func recipient(u *store.User) notify.Recipient {
+	return notify.Recipient{Email: u.Email, Name: u.FirstName + " " + u.LastName, Lang: u.EmailLang}
+}
+
+// sendMail sends an e-mail, logging (not showing) a failure: the page the
+// user sees must not differ between known and unknown addresses.
+func (s *Server) sendMail(ctx context.Context, to notify.Recipient, kind notify.Kind, vars map[string]string) error {
+	err := s.mailer.Send(ctx, to, kind, vars)
+	if err != nil {
+		s.log.Error("send mail", "kind", kind, "err", err)
+		s.metrics.mailFailed.Inc()
+		return fmt.Errorf("%w: %s: %w", errSend, kind, err)
+	}
+	s.metrics.mailSent.Inc()
+	return nil
+}
