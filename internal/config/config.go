@@ -23,9 +23,12 @@ type Config struct {
 	Listen  string // address the IdP listens on
 	BaseURL string // public URL of the IdP, as users and applications reach it
 
-	// ECI organiser portal (a separate relying party; served by later work).
-	ECIListen  string
-	ECIBaseURL string
+	// ECI organiser portal: a separate relying party of the IdP.
+	ECIListen          string
+	ECIBaseURL         string
+	ECIDatabase        string // the portal's own database: SQLite path or postgres:// URL
+	ECIIdPURL          string // base URL of the IdP as the portal reaches it (default: --base-url)
+	ECIAcceptStrengths string // strengths the portal accepts (acceptStrengths); default depends on mode
 
 	Database string // SQLite path or postgres:// URL
 	Dev      string // "auto", "true" or "false"
@@ -56,6 +59,7 @@ func Default() Config {
 		BaseURL:        "http://localhost:8080",
 		ECIListen:      "127.0.0.1:8081",
 		ECIBaseURL:     "http://127.0.0.1:8081",
+		ECIDatabase:    "./var/eci.db",
 		Database:       "./var/eulogin.db",
 		Dev:            "auto",
 		SMTP:           mail.SMTPConfig{TLS: mail.TLSStartTLS, From: "EU Login <no-reply@localhost>"},
@@ -99,6 +103,31 @@ func (c Config) IsDev() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// IdPURLForECI returns the IdP base URL the portal uses.
+func (c Config) IdPURLForECI() string {
+	if c.ECIIdPURL != "" {
+		return c.ECIIdPURL
+	}
+	return c.BaseURL
+}
+
+// StrongStrengths are the strengths with a second factor, which the ECI
+// portal requires in production.
+const StrongStrengths = "PASSWORD_SMS,PASSWORD_MOBILE_APP,MOBILE_APP,PASSWORD_WEBAUTHN"
+
+// ECIStrengths returns the strengths the portal accepts: the setting, or the
+// second-factor strengths, plus PASSWORD in development mode (so the portal
+// can be used before a second factor exists; the portal says so on its page).
+func (c Config) ECIStrengths() string {
+	if c.ECIAcceptStrengths != "" {
+		return c.ECIAcceptStrengths
+	}
+	if c.IsDev() {
+		return "PASSWORD," + StrongStrengths
+	}
+	return StrongStrengths
+}
+
 // SMTPEnabled reports whether an SMTP server is configured.
 func (c Config) SMTPEnabled() bool { return c.SMTP.Host != "" }
 
@@ -125,6 +154,14 @@ func (c Config) Validate() error {
 	if c.SMTPEnabled() {
 		if err := c.SMTP.Validate(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c.ECIDatabase == "" {
+		errs = append(errs, errors.New("--eci-database must not be empty"))
+	}
+	if c.ECIIdPURL != "" {
+		if u, err := url.Parse(c.ECIIdPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--eci-idp-url must be an absolute http(s) URL, got %q", c.ECIIdPURL))
 		}
 	}
 	if c.Database == "" {
@@ -188,6 +225,9 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the identity provider (https outside development mode)")
 	fs.StringVar(&c.ECIListen, "eci-listen", c.ECIListen, "address the ECI organiser portal listens on")
 	fs.StringVar(&c.ECIBaseURL, "eci-base-url", c.ECIBaseURL, "public URL of the ECI organiser portal")
+	fs.StringVar(&c.ECIDatabase, "eci-database", c.ECIDatabase, "the portal's own database: SQLite file path, or a postgres:// URL (use its own database or search_path schema)")
+	fs.StringVar(&c.ECIIdPURL, "eci-idp-url", c.ECIIdPURL, "base URL of EU Login as the portal reaches it (default: --base-url)")
+	fs.StringVar(&c.ECIAcceptStrengths, "eci-accept-strengths", c.ECIAcceptStrengths, "comma-separated strengths the portal accepts (default: the second-factor strengths; in development mode PASSWORD too)")
 	fs.StringVar(&c.Database, "database", c.Database, "SQLite file path, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&c.Dev, "dev", c.Dev, "development mode (dev outbox at /dev/outbox): auto (on for a loopback base URL), true or false")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "SMTP server host; empty sends mail to the dev outbox (development mode only)")

@@ -1,0 +1,102 @@
+package notify_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"eulogin/internal/i18n"
+	"eulogin/internal/mail"
+	"eulogin/internal/notify"
+)
+
+type capture struct{ got []mail.Message }
+
+func (c *capture) Send(_ context.Context, m mail.Message) error {
+	c.got = append(c.got, m)
+	return nil
+}
+
+// TestEveryKindInEveryLanguage renders each e-mail in each shipped language
+// and checks that nothing is left unfilled or untranslated.
+func TestEveryKindInEveryLanguage(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"link": "https://login.example.org/password/new/abc-DEF_123", "hours": "24", "time": "2026-03-02 09:15 UTC",
+		"old": "old@example.org", "new": "new@example.org",
+	}
+	for _, l := range b.Available() {
+		for _, k := range notify.Kinds() {
+			t.Run(l.Tag+"/"+string(k), func(t *testing.T) {
+				c := &capture{}
+				m := &notify.Mailer{Bundle: b, Sender: c, Product: "EU Login"}
+				to := notify.Recipient{Email: "ana@example.org", Name: "Ana <Ionescu> & Co", Lang: l.Tag}
+				if err := m.Send(context.Background(), to, k, vars); err != nil {
+					t.Fatalf("Send = %v", err)
+				}
+				got := c.got[0]
+				for name, s := range map[string]string{"subject": got.Subject, "text": got.Text, "html": got.HTML} {
+					if strings.Contains(s, "{") || strings.Contains(s, "mail.") {
+						t.Errorf("%s has an unfilled placeholder or a raw key: %q", name, s)
+					}
+				}
+				if !strings.Contains(got.HTML, `lang="`+l.Tag+`"`) {
+					t.Errorf("HTML lacks lang=%q", l.Tag)
+				}
+				// The name is escaped in HTML and verbatim in text.
+				if !strings.Contains(got.HTML, "Ana &lt;Ionescu&gt; &amp; Co") || !strings.Contains(got.Text, "Ana <Ionescu> & Co") {
+					t.Errorf("name not escaped in HTML / verbatim in text")
+				}
+				if strings.Contains(got.HTML, "<Ionescu>") {
+					t.Errorf("markup from the name reached the HTML")
+				}
+			})
+		}
+	}
+}
+
+// TestLinkWrittenOut: e-mails with a link carry it in full in both bodies.
+func TestLinkWrittenOut(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &notify.Mailer{Bundle: b, Product: "EU Login"}
+	link := "https://login.example.org/password/new/abc"
+	msg, err := m.Render(notify.Recipient{Email: "a@example.org", Name: "A", Lang: "lv"}, notify.Register, map[string]string{"link": link, "hours": "24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(msg.HTML, link) < 2 || !strings.Contains(msg.Text, link) {
+		t.Errorf("link not written out: text %q", msg.Text)
+	}
+	if _, err := m.Render(notify.Recipient{Email: "a@example.org", Lang: "en"}, notify.Register, nil); err == nil {
+		t.Error("Render of a link e-mail without a link = nil error")
+	}
+	if _, err := m.Render(notify.Recipient{Email: "a@example.org", Lang: "en"}, "nope", nil); err == nil {
+		t.Error("Render of an unknown kind = nil error")
+	}
+}
+
+// TestUnshippedLanguageFallsBack: an e-mail language without a catalogue
+// gets the English text.
+func TestUnshippedLanguageFallsBack(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Has("mt") {
+		t.Skip("Maltese is shipped now; pick another unshipped language")
+	}
+	m := &notify.Mailer{Bundle: b, Product: "EU Login"}
+	msg, err := m.Render(notify.Recipient{Email: "a@example.org", Name: "A", Lang: "mt"}, notify.PasswordChanged, map[string]string{"time": "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := b.Localizer("en").T("mail.password_changed.subject", "product", "EU Login"); msg.Subject != want {
+		t.Errorf("subject = %q, want %q", msg.Subject, want)
+	}
+}
