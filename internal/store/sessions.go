@@ -105,8 +105,11 @@ func (db *DB) DeleteFlow(ctx context.Context, hash string) error {
 }
 
 // Sweep deletes what has expired before now: sessions, flows, links long
-// past use, throttling events older than keep, spent tokens. It returns the
-// number of rows removed.
+// past use, throttling events older than keep, spent tokens, CAS tickets,
+// and the entered services of sessions that no longer exist (sessions that
+// timed out: single logout is sent only on an explicit logout, which takes
+// its rows before it ends the session). It returns the number of rows
+// removed.
 func (db *DB) Sweep(ctx context.Context, now time.Time, keepAttempts time.Duration) (int64, error) {
 	var total int64
 	for _, q := range []struct {
@@ -118,6 +121,11 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, keepAttempts time.Durati
 		{`DELETE FROM email_tokens WHERE expires_at < ?`, ms(now.Add(-30 * 24 * time.Hour))},
 		{`DELETE FROM attempts WHERE at < ?`, ms(now.Add(-keepAttempts))},
 		{`DELETE FROM spent_tokens WHERE expires_at < ?`, ms(now)},
+		{`DELETE FROM cas_tickets WHERE expires_at < ?`, ms(now)},
+		// A session whose row is gone can never log out: nothing will take
+		// its entries. The created_at bound only gives the statement an
+		// argument like the others: entries are never from the future.
+		{`DELETE FROM session_services WHERE created_at <= ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.hash = session_services.session_hash)`, ms(now)},
 	} {
 		res, err := db.exec(ctx, q.sql, q.arg)
 		if err != nil {

@@ -94,8 +94,9 @@ func (db *DB) ChangeEmail(ctx context.Context, id, email string, now time.Time) 
 }
 
 // DeleteUser removes the user and, through the foreign keys and explicit
-// deletes, everything that belongs to the account: links, sessions, and the
-// account's audit events and throttling records.
+// deletes, everything that belongs to the account: links, sessions, CAS
+// tickets and entered services, and the account's audit events and
+// throttling records.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	// Attempt keys end in ":"+id. The suffix is compared literally: with LIKE,
 	// '_', '%' and '\' in an id would act as patterns and SQLite would ignore
@@ -108,6 +109,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 		}{
 			{`DELETE FROM email_tokens WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM sessions WHERE user_id = ?`, []any{id}},
+			{`DELETE FROM session_services WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM audit_events WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM attempts WHERE substr(key, length(key) - ? + 1) = ?`, []any{utf8.RuneCountInString(suffix), suffix}},
 		} {

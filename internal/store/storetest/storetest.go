@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Sweep", func(t *testing.T) { testSweep(t, open) })
 	t.Run("Unicode", func(t *testing.T) { testUnicode(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("CAS", func(t *testing.T) { runCAS(t, open) })
 }
 
 // OpenSQLite returns a migrated store on a fresh SQLite file in t.TempDir(),
