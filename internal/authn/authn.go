@@ -54,11 +54,20 @@ func MethodByID(id string) (Method, bool) {
 	return Method{}, false
 }
 
-// Flow is the state of one login between its steps.
+// Flow is the state of one login between its steps. A login either
+// returns to a page of the IdP (Next) or, for an application that sent the
+// user with CAS, to the application (Service and the other CAS fields).
 type Flow struct {
 	Email   string    `json:"email"`
 	UserID  string    `json:"user_id,omitempty"` // empty when the address is unknown
-	Method  string    `json:"method,omitempty"`
-	Service string    `json:"service,omitempty"` // where to go after login (a registered service; later issues)
+	Method  string    `json:"method,omitempty"`  // the verification method chosen
+	Next    string    `json:"next,omitempty"`    // a local path to go to after login
 	Started time.Time `json:"started"`
+
+	// CAS: the application the login is for.
+	Service         string   `json:"service,omitempty"`          // its URL, as sent to /login (a registered service's)
+	ServiceID       string   `json:"service_id,omitempty"`       // the registered service it matched
+	Renew           bool     `json:"renew,omitempty"`            // renew=true: credentials were asked again
+	AcceptStrengths []string `json:"accept_strengths,omitempty"` // acceptStrengths of /login; empty: the service's own
+	ResponseMethod  string   `json:"response_method,omitempty"`  // "POST" to send the ticket by a form; "" to redirect
 }

@@ -35,6 +35,9 @@ type Config struct {
 
 	SMTP mail.SMTPConfig
 
+	Services     string        // JSON file of CAS services registered (upserted) at start
+	CASTicketTTL time.Duration // lifetime of CAS service and proxy tickets
+
 	LinkTTL        time.Duration // e-mailed password links
 	SessionIdle    time.Duration // SSO session idle timeout
 	SessionMax     time.Duration // SSO session absolute lifetime
@@ -63,6 +66,7 @@ func Default() Config {
 		Database:       "./var/eulogin.db",
 		Dev:            "auto",
 		SMTP:           mail.SMTPConfig{TLS: mail.TLSStartTLS, From: "EU Login <no-reply@localhost>"},
+		CASTicketTTL:   10 * time.Second,
 		LinkTTL:        24 * time.Hour,
 		SessionIdle:    30 * time.Minute,
 		SessionMax:     12 * time.Hour,
@@ -167,6 +171,9 @@ func (c Config) Validate() error {
 	if c.Database == "" {
 		errs = append(errs, errors.New("--database must not be empty"))
 	}
+	if c.CASTicketTTL < time.Second || c.CASTicketTTL > 5*time.Minute {
+		errs = append(errs, errors.New("--cas-ticket-ttl must be between 1s and 5m"))
+	}
 	if c.LinkTTL < time.Minute {
 		errs = append(errs, errors.New("--link-ttl must be at least 1m"))
 	}
@@ -239,6 +246,8 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.SMTP.Username, "smtp-username", c.SMTP.Username, "SMTP user name (empty: no authentication)")
 	fs.StringVar(&c.SMTP.Password, "smtp-password", c.SMTP.Password, "SMTP password (prefer the environment variable)")
 	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of the e-mails, \"Name <address>\"")
+	fs.StringVar(&c.Services, "services", c.Services, "JSON file listing CAS services (applications) to register at start; see docs/cas.md")
+	fs.DurationVar(&c.CASTicketTTL, "cas-ticket-ttl", c.CASTicketTTL, "lifetime of CAS service and proxy tickets (at most 5m)")
 	fs.DurationVar(&c.LinkTTL, "link-ttl", c.LinkTTL, "how long an e-mailed password link stays valid")
 	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "SSO session idle timeout")
 	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "SSO session absolute lifetime")

@@ -386,6 +386,11 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 		s.render.Render(w, http.StatusBadRequest, "delete", p)
 		return
 	}
+	// The applications entered in this session hear of it while the
+	// account still exists.
+	if err := s.cas.Logout(r.Context(), si.sess.Hash); err != nil {
+		s.log.Error("single logout before deleting an account", "err", err)
+	}
 	if err := s.db.DeleteUser(r.Context(), si.user.ID); err != nil {
 		s.internal(w, r, err)
 		return

@@ -71,9 +71,12 @@ func (s *Server) endFlow(w http.ResponseWriter, r *http.Request, hash string) {
 
 // loginData is the data of the login pages.
 type loginData struct {
-	Email   string
-	Next    string
-	Methods []methodOption
+	Email       string
+	Next        string
+	Methods     []methodOption
+	Hidden      []hiddenField // the CAS parameters of a login for an application
+	ServiceName string        // the application the login is for, translated
+	Restart     string        // "Not you?": step 1 again, for the same application
 }
 
 type methodOption struct {
@@ -81,8 +84,13 @@ type methodOption struct {
 	Checked         bool
 }
 
-// loginForm is step 1: the e-mail address.
+// loginForm is step 1: the e-mail address. With service=URL it is the CAS
+// login of an application (casLogin).
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("service") {
+		s.casLogin(w, r)
+		return
+	}
 	next := safeNext(r.URL.Query().Get("next"))
 	if current(r) != nil {
 		if next == "" {
@@ -108,13 +116,30 @@ func (s *Server) loginIdentify(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Form = web.NewForm(r.PostForm)
 	next := safeNext(p.Form.Get("next"))
+	var req *casRequest
+	if r.PostForm.Has("service") {
+		var ok bool
+		if req, ok = s.readCASRequest(w, r, r.PostForm); !ok {
+			return
+		}
+		next = ""
+	}
 	email := checkEmail(p, "email")
 	if !p.Form.Valid() {
 		p.Data = &loginData{Next: next}
+		if req != nil {
+			p.Data = &loginData{Hidden: req.hidden(), ServiceName: req.Service.DisplayName(p.L.Lang)}
+		}
 		s.render.Render(w, http.StatusBadRequest, "login_email", p)
 		return
 	}
-	f := &authn.Flow{Email: email, Service: next, Started: s.now()}
+	f := &authn.Flow{Email: email, Next: next, Started: s.now()}
+	if req != nil {
+		f.Service, f.ServiceID, f.Renew, f.AcceptStrengths = req.ServiceURL, req.Service.ID, req.Renew, req.AcceptStrengths
+		if req.Post {
+			f.ResponseMethod = http.MethodPost
+		}
+	}
 	u, err := s.db.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
@@ -153,7 +178,7 @@ func (s *Server) methodPage(w http.ResponseWriter, r *http.Request, p *web.Page,
 	if chosen == "" {
 		chosen = authn.Methods[0].ID
 	}
-	d := &loginData{Email: f.Email}
+	d := &loginData{Email: f.Email, Restart: flowRestart(f)}
 	for _, m := range authn.Methods {
 		d.Methods = append(d.Methods, methodOption{ID: m.ID, Label: p.L.T(m.LabelKey), Hint: p.L.T(m.HintKey), Checked: m.ID == chosen})
 	}
@@ -197,7 +222,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
 	p.Step = step(p, 3, 3)
-	p.Data = &loginData{Email: f.Email}
+	p.Data = &loginData{Email: f.Email, Restart: flowRestart(f)}
 	s.render.Render(w, status, "login_password", p)
 }
 
@@ -279,15 +304,21 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.reg.Clear(r.Context(), acctKey)
-	if _, err := s.sessions.Start(r.Context(), w, r, session.Info{
+	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
 		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
-	}); err != nil {
+	})
+	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
+	s.sessionReplaced(r, current(r), sess)
 	s.audit(r, u.ID, "login_success", string(authn.StrengthPassword))
 	s.endFlow(w, r, hash)
-	next := f.Service
+	if f.Service != "" {
+		s.casAfterLogin(w, r, f, sess)
+		return
+	}
+	next := f.Next
 	if next == "" {
 		next = "/account"
 	}
@@ -339,14 +370,10 @@ func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, p *web.Page
 	s.passwordPage(w, r, p, f, http.StatusUnauthorized)
 }
 
-// logout ends the SSO session. Applications already entered keep their own
-// sessions (as EU Login does); single logout to them comes with the CAS
-// server.
+// logout (POST /logout, the button of My Account) ends the SSO session and
+// sends single logout to the applications it entered that asked for it.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if si := current(r); si != nil {
-		s.audit(r, si.user.ID, "logout", "")
-	}
-	if err := s.sessions.End(r.Context(), w, r); err != nil {
+	if err := s.endSession(w, r); err != nil {
 		s.internal(w, r, err)
 		return
 	}

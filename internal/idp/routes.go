@@ -40,7 +40,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /login/password", s.passwordForm)
 	mux.HandleFunc("POST /login/password", s.passwordCheck)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /logout", s.logoutGet) // CAS: ?service= goes back to a registered service only
 	mux.HandleFunc("GET /logged-out", s.loggedOut)
+
+	// CAS (package cas): GET /login?service=... above logs users in to
+	// applications; the warning page's Continue; the back-channel endpoints
+	// where applications validate tickets and obtain proxy tickets.
+	mux.HandleFunc("POST /login/continue", s.casContinue)
+	mux.Handle("GET /validate", s.cas)
+	mux.Handle("GET /serviceValidate", s.cas)
+	mux.Handle("GET /proxyValidate", s.cas)
+	mux.Handle("GET /p3/serviceValidate", s.cas)
+	mux.Handle("GET /p3/proxyValidate", s.cas)
+	mux.Handle("GET /proxy", s.cas)
 
 	// My Account.
 	mux.Handle("GET /account", s.requireSession(s.account))
@@ -53,6 +65,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /account/password", s.requireSession(s.passwordChangeForm))
 	mux.Handle("POST /account/password", s.requireSession(s.passwordChange))
 	mux.Handle("GET /account/events", s.requireSession(s.events))
+	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
+	mux.Handle("POST /account/options", s.requireSession(s.options))
 	mux.Handle("GET /account/delete", s.requireSession(s.deleteForm))
 	mux.Handle("POST /account/delete", s.requireSession(s.deleteAccount))
 	mux.HandleFunc("GET /account/deleted", s.deleted)
@@ -146,10 +160,15 @@ func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *sign
 	})
 }
 
-// withLanguage remembers an explicit language choice (?lang=xx) in a cookie.
+// withLanguage remembers an explicit language choice (?lang=xx, or the
+// locale=xx of a CAS application) in a cookie.
 func (s *Server) withLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l := r.URL.Query().Get("lang"); l != "" && s.bundle.Has(l) {
+		l := r.URL.Query().Get("lang")
+		if l == "" {
+			l = s.localeParam(r)
+		}
+		if l != "" && s.bundle.Has(l) {
 			http.SetCookie(w, &http.Cookie{
 				Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode,

@@ -15,6 +15,7 @@ import (
 
 	"eulogin/internal/authn/password"
 	"eulogin/internal/botcheck"
+	"eulogin/internal/cas"
 	"eulogin/internal/config"
 	"eulogin/internal/i18n"
 	"eulogin/internal/notify"
@@ -40,6 +41,11 @@ type Deps struct {
 	BotKey  []byte           // HMAC key of the bot check, shared by replicas
 	Now     func() time.Time // nil: time.Now
 	Metrics *Metrics         // nil: a private registry
+
+	// CASClient makes the CAS server's outgoing calls: proxy callbacks
+	// (which must verify the callback's certificate) and single logout.
+	// nil: a default client.
+	CASClient *http.Client
 }
 
 // Server is the identity provider.
@@ -54,6 +60,7 @@ type Server struct {
 	bot      *botcheck.Checker
 	reg      *regulation.Regulator
 	sessions *session.Manager
+	cas      *cas.Server
 	render   *web.Renderer
 	proxies  []*net.IPNet
 	metrics  *Metrics
@@ -86,6 +93,9 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		reg:      &regulation.Regulator{Store: d.DB, Now: now},
 		sessions: &session.Manager{Store: d.DB, Now: now, Idle: cfg.SessionIdle, Max: cfg.SessionMax, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		render:   r, proxies: proxies, now: now, metrics: d.Metrics,
+		cas: &cas.Server{
+			Store: d.DB, Logger: d.Logger, Now: now, Client: d.CASClient, TicketTTL: cfg.CASTicketTTL,
+		},
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
@@ -94,11 +104,37 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 	return s, nil
 }
 
+// CAS returns the CAS server of the identity provider (the service registry,
+// tickets and single logout).
+func (s *Server) CAS() *cas.Server { return s.cas }
+
 // ServeHTTP serves the identity provider.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// lang returns the page language of r.
-func (s *Server) lang(r *http.Request) string { return s.bundle.FromRequest(r) }
+// lang returns the page language of r: lang, then the locale parameter
+// that CAS applications send to /login, then the cookie and the browser's
+// preferences.
+func (s *Server) lang(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "" {
+		if l := s.localeParam(r); l != "" {
+			return l
+		}
+	}
+	return s.bundle.FromRequest(r)
+}
+
+// localeParam returns the shipped language named by the locale parameter
+// ("fr", "fr-BE", "fr_FR"), or "".
+func (s *Server) localeParam(r *http.Request) string {
+	l := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("locale")))
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	if l == "" || !s.bundle.Has(l) {
+		return ""
+	}
+	return l
+}
 
 // page returns the frame data of a page whose purpose is titleKey.
 func (s *Server) page(r *http.Request, titleKey string) *web.Page {

@@ -71,6 +71,7 @@ type Options struct {
 	Engine    Engine               // default SQLite
 	Configure func(*config.Config) // adjust the configuration
 	NoSMTP    bool                 // send mail to the dev outbox instead of SMTP
+	CASClient *http.Client         // the CAS server's client for proxy callbacks and single logout
 }
 
 // Env is a running identity provider.
@@ -123,9 +124,10 @@ func New(t *testing.T, o Options) *Env {
 	}
 	srv, err := idp.NewServer(cfg, idp.Deps{
 		Logger: logger, DB: db, Bundle: bundle, Now: e.Clock.Now,
-		Hasher: password.NewHasher(password.DefaultParams(), 2, 64),
-		BotKey: []byte("0123456789abcdef0123456789abcdef-test-key"),
-		Mailer: &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
+		Hasher:    password.NewHasher(password.DefaultParams(), 2, 64),
+		BotKey:    []byte("0123456789abcdef0123456789abcdef-test-key"),
+		Mailer:    &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
+		CASClient: o.CASClient,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,383 @@
+package idp
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"eulogin/internal/authn"
+	"eulogin/internal/cas"
+	"eulogin/internal/store"
+)
+
+// casRequest is what an application asked of /login: the CAS parameters
+// service, renew, gateway and method, and EU Login's acceptStrengths.
+type casRequest struct {
+	Service         *cas.Service
+	ServiceURL      string
+	Renew           bool
+	Gateway         bool
+	Post            bool     // method=POST: the ticket goes back in an auto-submitted form
+	AcceptStrengths []string // empty: the service's own list
+}
+
+// hiddenField is a hidden input of a form.
+type hiddenField struct{ Name, Value string }
+
+// isSet reads a boolean CAS parameter such as renew: set unless absent,
+// "false" or "0".
+func isSet(v url.Values, name string) bool {
+	if !v.Has(name) {
+		return false
+	}
+	s := strings.ToLower(strings.TrimSpace(v.Get(name)))
+	return s != "false" && s != "0"
+}
+
+// readCASRequest reads the CAS parameters of v (the query of /login, or the
+// hidden fields of our forms, which carry the same names). A service that is
+// not registered gets a page saying so, never a redirect: ok is false and
+// the answer has been written.
+func (s *Server) readCASRequest(w http.ResponseWriter, r *http.Request, v url.Values) (req *casRequest, ok bool) {
+	serviceURL := v.Get("service")
+	svc, err := s.cas.Lookup(r.Context(), serviceURL)
+	if errors.Is(err, cas.ErrUnknownService) {
+		s.log.Info("login for an unregistered service", "service", truncateUTF8(serviceURL, 200))
+		s.unknownService(w, r)
+		return nil, false
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, false
+	}
+	req = &casRequest{
+		Service: svc, ServiceURL: serviceURL, Renew: isSet(v, "renew"), Gateway: isSet(v, "gateway"),
+		AcceptStrengths: cas.ParseStrengths(v.Get("acceptStrengths")),
+	}
+	switch strings.ToUpper(v.Get("method")) {
+	case "", "GET":
+	case "POST":
+		req.Post = true
+	default:
+		// The protocol's HEADER method is optional; we do not offer it.
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return nil, false
+	}
+	if req.Renew {
+		// The protocol recommends ignoring gateway when renew is set.
+		req.Gateway = false
+	}
+	return req, true
+}
+
+// unknownService is the page for a service URL that no registered service
+// matches.
+func (s *Server) unknownService(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "error.unknown_service_title")
+	p.Data = p.L.T("error.unknown_service")
+	s.render.Render(w, http.StatusBadRequest, "error", p)
+}
+
+// params returns the request as form or query values, as /login takes them.
+func (c *casRequest) params() url.Values {
+	v := url.Values{"service": {c.ServiceURL}}
+	if c.Renew {
+		v.Set("renew", "true")
+	}
+	if c.Gateway {
+		v.Set("gateway", "true")
+	}
+	if c.Post {
+		v.Set("method", "POST")
+	}
+	if len(c.AcceptStrengths) > 0 {
+		v.Set("acceptStrengths", strings.Join(c.AcceptStrengths, ","))
+	}
+	return v
+}
+
+// hidden returns the request as the hidden fields of a form.
+func (c *casRequest) hidden() []hiddenField {
+	if c == nil {
+		return nil
+	}
+	var out []hiddenField
+	for _, k := range []string{"service", "renew", "gateway", "method", "acceptStrengths"} {
+		if v := c.params().Get(k); v != "" {
+			out = append(out, hiddenField{k, v})
+		}
+	}
+	return out
+}
+
+// loginURL is /login with the request's parameters.
+func (c *casRequest) loginURL() string { return "/login?" + c.params().Encode() }
+
+// accepts reports whether an authentication of strength is enough for the
+// request: acceptStrengths when the application sent it, else the
+// strengths of its registry entry, else anything. (An application that asks
+// for less than its registry entry gets its ticket, and then
+// INVALID_STRENGTH at validation: the registry has the last word.)
+func (c *casRequest) accepts(strength string) bool {
+	if len(c.AcceptStrengths) > 0 {
+		return cas.Accepts(c.AcceptStrengths, strength)
+	}
+	return c.Service.AcceptsStrength(strength)
+}
+
+// casLogin is GET /login?service=...: the credential requestor of the CAS
+// protocol.
+//
+//   - renew: credentials are asked again, the e-mail address of the session
+//     pre-filled; the ticket says renew and not SSO.
+//   - a session, no renew: single sign-on (casSSO).
+//   - no session and gateway: back to the service without a ticket.
+//   - no session: the login steps, which end at the service (casAfterLogin).
+func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
+	req, ok := s.readCASRequest(w, r, r.URL.Query())
+	if !ok {
+		return
+	}
+	si := current(r)
+	switch {
+	case req.Renew:
+		email := ""
+		if si != nil {
+			email = si.user.Email
+		}
+		s.casLoginPage(w, r, req, email)
+	case si != nil:
+		s.casSSO(w, r, si, req, false)
+	case req.Gateway:
+		noStore(w)
+		http.Redirect(w, r, req.ServiceURL, http.StatusSeeOther)
+	default:
+		s.casLoginPage(w, r, req, "")
+	}
+}
+
+// casLoginPage is step 1 of the login for an application.
+func (s *Server) casLoginPage(w http.ResponseWriter, r *http.Request, req *casRequest, email string) {
+	p := s.page(r, "login.title")
+	p.Step = step(p, 1, 3)
+	if email != "" {
+		p.Form.Values.Set("email", email)
+	}
+	p.Data = &loginData{Hidden: req.hidden(), ServiceName: req.Service.DisplayName(p.L.Lang)}
+	s.render.Render(w, http.StatusOK, "login_email", p)
+}
+
+// casData is the data of the pages between the login and the application.
+type casData struct {
+	ServiceName string
+	Hidden      []hiddenField
+	CancelURL   string
+	Action      string // the service URL the ticket form posts to
+	Ticket      string
+}
+
+// casSSO gives a signed-in user's identity to an application without asking
+// for credentials: when the session's strength is enough, after the warning
+// page if the account asks for it (confirmed is true once the user has
+// said Continue there).
+func (s *Server) casSSO(w http.ResponseWriter, r *http.Request, si *signedIn, req *casRequest, confirmed bool) {
+	if !req.accepts(si.sess.Strength) {
+		if req.Gateway {
+			// gateway forbids asking anything: the application learns that
+			// no (good enough) session exists.
+			noStore(w)
+			http.Redirect(w, r, req.ServiceURL, http.StatusSeeOther)
+			return
+		}
+		s.stepUp(w, r, req, si.sess)
+		return
+	}
+	if si.user.WarnSSO && !confirmed {
+		p := s.page(r, "login.warn_title")
+		name := req.Service.DisplayName(p.L.Lang)
+		cancel := "/account"
+		if req.Gateway {
+			cancel = req.ServiceURL
+		}
+		p.Data = &casData{ServiceName: name, Hidden: req.hidden(), CancelURL: cancel}
+		s.render.Render(w, http.StatusOK, "login_warn", p)
+		return
+	}
+	ticket, err := s.cas.IssueServiceTicket(r.Context(), req.Service, req.ServiceURL, cas.Authn{
+		UserID: si.user.ID, SessionHash: si.sess.Hash, Strength: si.sess.Strength, Factors: si.sess.Factors,
+		AuthAt: si.sess.AuthAt, SSO: true,
+	})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.log.Info("service ticket issued", "service", req.Service.ID, "user", si.user.ID, "sso", true)
+	s.toService(w, r, req, ticket)
+}
+
+// casContinue is the Continue button of the warning page.
+func (s *Server) casContinue(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	req, ok := s.readCASRequest(w, r, r.PostForm)
+	if !ok {
+		return
+	}
+	si := current(r)
+	if si == nil {
+		// The session ended meanwhile: start again at /login.
+		http.Redirect(w, r, req.loginURL(), http.StatusSeeOther)
+		return
+	}
+	s.casSSO(w, r, si, req, true)
+}
+
+// casAfterLogin ends a successful login that an application asked for: the
+// ticket (not SSO) goes to the application, when the new session's strength
+// is enough for it.
+func (s *Server) casAfterLogin(w http.ResponseWriter, r *http.Request, f *authn.Flow, sess *store.Session) {
+	svc, err := s.cas.Service(r.Context(), f.ServiceID)
+	if errors.Is(err, cas.ErrUnknownService) || err == nil && !svc.Matches(f.Service) {
+		// Unregistered during the login.
+		s.unknownService(w, r)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	req := &casRequest{
+		Service: svc, ServiceURL: f.Service, Renew: f.Renew, Post: f.ResponseMethod == http.MethodPost,
+		AcceptStrengths: f.AcceptStrengths,
+	}
+	if !req.accepts(sess.Strength) {
+		s.stepUp(w, r, req, sess)
+		return
+	}
+	ticket, err := s.cas.IssueServiceTicket(r.Context(), svc, f.Service, cas.Authn{
+		UserID: sess.UserID, SessionHash: sess.Hash, Strength: sess.Strength, Factors: sess.Factors,
+		AuthAt: sess.AuthAt, Renew: f.Renew,
+	})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.log.Info("service ticket issued", "service", svc.ID, "user", sess.UserID, "sso", false)
+	s.toService(w, r, req, ticket)
+}
+
+// stepUp is where a login goes when the application needs a stronger
+// authentication than the session has.
+//
+// Hook for the second-factor issues: today no account can authenticate more
+// strongly than with a password, so this page says the application needs a
+// stronger verification method. The SMS issue turns it into step-up: ask
+// only the missing factor (session.Manager.Start then renews the session
+// with the new strength) and come back to casSSO, which issues the ticket.
+func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest, sess *store.Session) {
+	p := s.page(r, "login.stronger_title")
+	p.Data = &casData{ServiceName: req.Service.DisplayName(p.L.Lang), CancelURL: "/account"}
+	s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
+	s.render.Render(w, http.StatusOK, "login_stronger", p)
+}
+
+// toService sends the browser back to the application with the ticket: a
+// redirect (303, so the browser GETs it), or with method=POST a page whose
+// form posts the ticket (sent by a script, or by the Continue button
+// without JavaScript).
+func (s *Server) toService(w http.ResponseWriter, r *http.Request, req *casRequest, ticket string) {
+	noStore(w)
+	if req.Post {
+		p := s.page(r, "login.post_title")
+		p.Data = &casData{ServiceName: req.Service.DisplayName(p.L.Lang), Action: req.ServiceURL, Ticket: ticket}
+		s.render.Render(w, http.StatusOK, "login_post", p)
+		return
+	}
+	http.Redirect(w, r, cas.WithTicket(req.ServiceURL, ticket), http.StatusSeeOther)
+}
+
+// noStore keeps answers that carry a ticket out of every cache.
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+// flowRestart returns the start of a login flow again, with its next page or
+// its application, for the links of the login pages ("Not you?").
+func flowRestart(f *authn.Flow) string {
+	if f.Service == "" {
+		if f.Next != "" {
+			return "/login?next=" + url.QueryEscape(f.Next)
+		}
+		return "/login"
+	}
+	v := url.Values{"service": {f.Service}}
+	if f.Renew {
+		v.Set("renew", "true")
+	}
+	if f.ResponseMethod != "" {
+		v.Set("method", f.ResponseMethod)
+	}
+	if len(f.AcceptStrengths) > 0 {
+		v.Set("acceptStrengths", strings.Join(f.AcceptStrengths, ","))
+	}
+	return "/login?" + v.Encode()
+}
+
+// sessionReplaced keeps single logout right when a login replaces the
+// browser's session: the same user's entered services and proxy-granting
+// tickets move to the new session; another user's old session is logged
+// out of its applications.
+func (s *Server) sessionReplaced(r *http.Request, old *signedIn, sess *store.Session) {
+	if old == nil || old.sess.Hash == sess.Hash {
+		return
+	}
+	var err error
+	if old.user.ID == sess.UserID {
+		err = s.cas.MoveSession(r.Context(), old.sess.Hash, sess.Hash)
+	} else {
+		err = s.cas.Logout(r.Context(), old.sess.Hash)
+	}
+	if err != nil {
+		s.log.Error("carry the applications of a replaced session", "err", err)
+	}
+}
+
+// logoutGet is GET /logout[?service=URL], the CAS logout: it ends the
+// session like POST /logout, then goes to service only when it is a URL of
+// a registered service; otherwise it shows the logged-out page.
+func (s *Server) logoutGet(w http.ResponseWriter, r *http.Request) {
+	if err := s.endSession(w, r); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if service := r.URL.Query().Get("service"); service != "" {
+		_, err := s.cas.Lookup(r.Context(), service)
+		switch {
+		case err == nil:
+			noStore(w)
+			http.Redirect(w, r, service, http.StatusSeeOther)
+			return
+		case !errors.Is(err, cas.ErrUnknownService):
+			s.log.Error("logout: look up service", "err", err)
+		}
+	}
+	p := s.page(r, "logged_out.title")
+	p.SignedIn, p.Nav = false, nil
+	s.render.Render(w, http.StatusOK, "logged_out", p)
+}
+
+// endSession ends the SSO session of the request and logs it out of the
+// applications it entered (single logout), then deletes it.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	if si := current(r); si != nil {
+		s.audit(r, si.user.ID, "logout", "")
+		if err := s.cas.Logout(r.Context(), si.sess.Hash); err != nil {
+			s.log.Error("single logout", "err", err)
+		}
+	}
+	return s.sessions.End(r.Context(), w, r)
+}
