@@ -1,0 +1,142 @@
+package eci_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"eulogin/internal/eci"
+	"eulogin/internal/i18n"
+)
+
+// TestCataloguesComplete fails when a catalogue of the portal lacks a key of
+// the English one, has a key English lacks, or changes a key's
+// placeholders.
+func TestCataloguesComplete(t *testing.T) {
+	b, err := eci.LoadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := b.Catalogue("en")
+	for _, tag := range []string{"en", "fr", "ro", "lv"} {
+		t.Run(tag, func(t *testing.T) {
+			cat := b.Catalogue(tag)
+			if cat == nil {
+				t.Fatalf("no %s catalogue", tag)
+			}
+			for k, v := range en {
+				got, ok := cat[k]
+				if !ok {
+					t.Errorf("%s lacks key %q", tag, k)
+					continue
+				}
+				if strings.TrimSpace(got) == "" {
+					t.Errorf("%s: %q is empty", tag, k)
+				}
+				if g, w := i18n.Placeholders(got), i18n.Placeholders(v); !slices.Equal(g, w) {
+					t.Errorf("%s: %q has placeholders %v, want %v", tag, k, g, w)
+				}
+			}
+			for k := range cat {
+				if _, ok := en[k]; !ok {
+					t.Errorf("%s has key %q that English lacks", tag, k)
+				}
+			}
+		})
+	}
+}
+
+// TestGuideWords: the words of the seed guide, in its languages.
+func TestGuideWords(t *testing.T) {
+	b, err := eci.LoadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, key, want string }{
+		{"en", "landing.button", "Organiser account"},
+		{"fr", "landing.button", "Compte organisateur"},
+		{"ro", "landing.button", "Contul de organizator"},
+		{"lv", "landing.button", "Organizatora konts"},
+		{"en", "portal.name", "European Citizens' Initiative"},
+		{"fr", "portal.name", "Initiative citoyenne européenne"},
+		{"ro", "portal.name", "Inițiativa cetățenească europeană"},
+		{"lv", "portal.name", "Eiropas pilsoņu iniciatīva"},
+		{"en", "landing.title", "ECI organiser account"},
+		{"fr", "landing.title", "Compte organisateur ICE"},
+		{"ro", "landing.title", "Contul de organizator ICE"},
+		{"lv", "landing.title", "EPI organizatora konts"},
+		{"fr", "strength.password_sms", "Téléphone portable + SMS"},
+		{"ro", "strength.password_sms", "Telefon mobil + SMS"},
+		{"lv", "strength.password_sms", "Mobilais tālrunis + SMS"},
+	} {
+		if got := b.Localizer(tt.lang).T(tt.key); got != tt.want {
+			t.Errorf("%s %s = %q, want %q", tt.lang, tt.key, got, tt.want)
+		}
+	}
+	// Romanian is written with comma-below ș and ț, never the cedilla forms.
+	for k, v := range b.Catalogue("ro") {
+		if strings.ContainsAny(v, "şţŞŢ") {
+			t.Errorf("ro %q uses a cedilla letter: %q", k, v)
+		}
+	}
+}
+
+// keyRE finds message keys of the portal written as string literals in its
+// templates and Go code.
+var keyRE = regexp.MustCompile(`"((?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info)\.[a-z_.0-9]+[a-z0-9])"`)
+
+// TestUsedKeysExist scans the portal's templates and Go code, and the
+// shared frame (package web), for message keys and fails when English lacks
+// one: a page would show a raw key.
+func TestUsedKeysExist(t *testing.T) {
+	b, err := eci.LoadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := b.Catalogue("en")
+	files, _ := filepath.Glob("*.go")
+	webGo, _ := filepath.Glob("../web/*.go")
+	tmpl, _ := filepath.Glob("templates/*.html")
+	frame, _ := filepath.Glob("../web/templates/*.html")
+	if len(tmpl) == 0 || len(frame) == 0 {
+		t.Fatal("no templates found")
+	}
+	// The frame's development banner is for the IdP's dev outbox; the
+	// portal never sets web.Page.Dev, so it needs neither key.
+	skip := map[string]bool{"frame.dev_banner": true, "frame.outbox": true, "frame.my_account": true, "frame.step": true}
+	found := map[string]bool{}
+	for _, path := range slices.Concat(files, tmpl, frame, webGo) {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyRE.FindAllStringSubmatch(string(data), -1) {
+			k := m[1]
+			found[k] = true
+			if skip[k] {
+				continue
+			}
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s uses key %q, missing from en.json", path, k)
+			}
+		}
+	}
+	// Keys built at run time: the information pages.
+	for _, name := range []string{"privacy", "accessibility", "help"} {
+		if _, ok := en["info."+name+".title"]; !ok {
+			t.Errorf("en.json lacks info.%s.title", name)
+		}
+	}
+	// Every key of the catalogue is used somewhere (or built at run time).
+	for k := range en {
+		if !found[k] && !strings.HasSuffix(k, ".title") {
+			t.Errorf("en.json has key %q that nothing uses", k)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package eci
+
+import (
+	"net/http"
+	"time"
+
+	"eulogin/internal/i18n"
+)
+
+// strengthKeys maps the strengths to the message keys of their names.
+var strengthKeys = map[string]string{
+	"PASSWORD":                "strength.password",
+	"PASSWORD_SMS":            "strength.password_sms",
+	"PASSWORD_MOBILE_APP":     "strength.password_mobile_app",
+	"MOBILE_APP":              "strength.mobile_app",
+	"PASSWORD_SOFTWARE_TOKEN": "strength.password_software_token",
+	"PASSWORD_WEBAUTHN":       "strength.password_webauthn",
+}
+
+// strengthName returns a strength in words; an unknown strength keeps its
+// code.
+func strengthName(l *i18n.Localizer, strength string) string {
+	if k, ok := strengthKeys[strength]; ok {
+		return l.T(k)
+	}
+	return strength
+}
+
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	s.render.Render(w, http.StatusOK, "landing", s.page(r, "landing.title", nil))
+}
+
+// dashboardData is the data of the dashboard.
+type dashboardData struct {
+	Strength  string    // the strength of this login, in words
+	LoginTime time.Time // when the user authenticated at EU Login
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, o *organiser) {
+	d := dashboardData{Strength: strengthName(s.localizer(r), o.Session.Strength), LoginTime: o.Session.LoginDate}
+	s.render.Render(w, http.StatusOK, "dashboard", s.page(r, "dashboard.title", d))
+}
+
+func (s *Server) infoPage(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render.Render(w, http.StatusOK, "info_"+name, s.page(r, "info."+name+".title", nil))
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.Ping(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "problem.not_found", nil)
+}

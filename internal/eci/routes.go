@@ -1,0 +1,159 @@
+package eci
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+
+	"eulogin/internal/eci/ecistore"
+	"eulogin/internal/i18n"
+	"eulogin/internal/web"
+)
+
+// routes lists the whole URL surface of the portal and the middleware on it.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
+	mux.HandleFunc("GET /static/{$}", s.notFound) // no listing of the folder
+	mux.HandleFunc("GET /{$}", s.landing)
+
+	// Logging in through the identity provider (CAS), and out.
+	mux.HandleFunc("GET /login", s.login)
+	mux.HandleFunc("GET /cas/callback", s.callback)
+	mux.HandleFunc("POST /cas/callback", s.singleLogout) // back channel, see below
+	mux.HandleFunc("GET /login/refused", s.loginRefused)
+	mux.HandleFunc("GET /login/failed", s.loginFailedPage)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /logout/everywhere", s.logoutEverywhere)
+	mux.HandleFunc("GET /logged-out", s.loggedOut)
+
+	// The organiser account.
+	mux.Handle("GET /dashboard", s.requireOrganiser(s.dashboard))
+
+	// Information pages.
+	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
+	mux.HandleFunc("GET /accessibility", s.infoPage("accessibility"))
+	mux.HandleFunc("GET /help", s.infoPage("help"))
+
+	mux.HandleFunc("/", s.notFound)
+
+	var h http.Handler = mux
+	h = s.withOrganiser(h)
+	h = s.withLanguage(h)
+	h = http.MaxBytesHandler(h, 1<<20)
+	cop := http.NewCrossOriginProtection()
+	// The single-logout back channel is a server-to-server POST that uses no
+	// cookie; it ends a session only by naming its secret service ticket.
+	// (Without Origin and Sec-Fetch-Site headers, as sent by servers, it
+	// would pass anyway; the bypass keeps it working if the identity
+	// provider's HTTP client ever adds an Origin.)
+	cop.AddInsecureBypassPattern("POST /cas/callback")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden, "problem.cross_origin", nil)
+	}))
+	h = cop.Handler(h)
+	h = web.SecureHeaders(h, s.secure)
+	h = s.recoverer(h)
+	return h
+}
+
+// organiser is the signed-in user of a request and their session.
+type organiser struct {
+	User    *ecistore.User
+	Session *ecistore.Session
+}
+
+type organiserKey struct{}
+
+// current returns the signed-in organiser of the request, or nil.
+func current(r *http.Request) *organiser {
+	o, _ := r.Context().Value(organiserKey{}).(*organiser)
+	return o
+}
+
+// withOrganiser loads the session, when there is a live one, and its user
+// into the request's context.
+func (s *Server) withOrganiser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if skipSession(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.liveSession(r.Context(), r)
+		if err != nil && !errors.Is(err, errNoSession) {
+			s.internal(w, r, err)
+			return
+		}
+		if sess != nil {
+			u, err := s.db.User(r.Context(), sess.UserID)
+			if err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), organiserKey{}, &organiser{User: u, Session: sess}))
+			} else if !errors.Is(err, ecistore.ErrNotFound) {
+				s.internal(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// skipSession reports requests that never need the session: static files,
+// the health check, and the single-logout back channel.
+func skipSession(r *http.Request) bool {
+	p := r.URL.Path
+	return len(p) >= 8 && p[:8] == "/static/" || p == "/healthz" || (p == "/cas/callback" && r.Method == http.MethodPost)
+}
+
+// requireOrganiser sends visitors without a session to log in, and back here
+// afterwards.
+func (s *Server) requireOrganiser(h func(http.ResponseWriter, *http.Request, *organiser)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := current(r)
+		if o == nil {
+			if r.Method == http.MethodGet {
+				next := r.URL.Path
+				if r.URL.RawQuery != "" {
+					next += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, http.StatusUnauthorized, "problem.session_expired", nil)
+			return
+		}
+		h(w, r, o)
+	})
+}
+
+// withLanguage remembers an explicit language choice (?lang=xx) in a cookie.
+func (s *Server) withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); l != "" && s.bundle.Has(l) {
+			http.SetCookie(w, &http.Cookie{
+				Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+			})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a plain error page: never a stack trace.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
+				s.fail(w, r, http.StatusInternalServerError, "problem.internal", nil)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
