@@ -20,7 +20,10 @@ import (
 	"time"
 
 	"eulogin/internal/authn/password"
+	"eulogin/internal/cas"
 	"eulogin/internal/config"
+	"eulogin/internal/eci"
+	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/i18n"
 	"eulogin/internal/idp"
 	"eulogin/internal/mail"
@@ -34,6 +37,7 @@ const usage = `eulogin: an EU Login-style identity provider and the ECI organise
 Usage:
   eulogin serve [idp|eci] [flags]   start the servers (default: all of them)
   eulogin migrate [flags]           apply database migrations and exit
+  eulogin service add|list|remove   manage the applications (CAS services) allowed to use EU Login
   eulogin version                   print the version
 
 Run "eulogin serve --help" for every setting.
@@ -52,6 +56,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stderr)
+	case "service":
+		return serviceCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "eulogin", Version())
 		return nil
@@ -101,7 +107,13 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintln(stderr, "migrations applied to", db.Dialect(), "database")
+	fmt.Fprintln(stderr, "identity provider: migrations applied to the", db.Dialect(), "database")
+	edb, err := ecistore.Open(ctx, cfg.ECIDatabase)
+	if err != nil {
+		return err
+	}
+	defer edb.Close()
+	fmt.Fprintln(stderr, "ECI organiser portal: migrations applied to its database")
 	return nil
 }
 
@@ -116,7 +128,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	// "serve idp" and "serve eci" start one server; "serve" starts all.
+	// "serve idp" and "serve eci" start one server; "serve" starts both.
 	which := "all"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		which, args = args[0], args[1:]
@@ -131,13 +143,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected arguments %q", rest)
 	}
-	switch which {
-	case "all", "idp":
-	case "eci":
-		// The ECI organiser portal is a separate relying party of the IdP
-		// (internal/eci); it joins "serve" and runs alone here.
-		return errors.New("the ECI organiser portal is not in this build yet")
-	default:
+	runIdP, runECI := which == "all" || which == "idp", which == "all" || which == "eci"
+	if !runIdP && !runECI {
 		return fmt.Errorf("unknown server %q: want idp or eci", which)
 	}
 	if err := cfg.Validate(); err != nil {
@@ -145,70 +152,172 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	db, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		return err
+	var servers []*server
+	var wg sync.WaitGroup
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer func() {
+		stopSweep()
+		wg.Wait()
+	}()
+	if runIdP {
+		db, err := store.Open(ctx, cfg.Database)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		srv, err := newIdP(ctx, cfg, db, log)
+		if err != nil {
+			return err
+		}
+		if runECI && cfg.IsDev() {
+			if err := registerPortal(ctx, cfg, db, log); err != nil {
+				return err
+			}
+		}
+		servers = append(servers, &server{name: "EU Login identity provider", addr: cfg.Listen, url: cfg.BaseURL, handler: srv})
+		wg.Go(func() {
+			sweep(sweepCtx, log, "idp", func(now time.Time) (int64, error) { return db.Sweep(sweepCtx, now, 48*time.Hour) })
+		})
+		wg.Go(func() {
+			sweep(sweepCtx, log, "sms", func(now time.Time) (int64, error) { return db.SweepSMS(sweepCtx, now) })
+		})
+		mode := "production"
+		if cfg.IsDev() {
+			mode = "development (e-mails in " + strings.TrimSuffix(cfg.BaseURL, "/") + "/dev/outbox)"
+		}
+		log.Info("identity provider ready", "url", cfg.BaseURL, "database", string(db.Dialect()), "mode", mode)
 	}
-	defer db.Close()
+	if runECI {
+		edb, err := ecistore.Open(ctx, cfg.ECIDatabase)
+		if err != nil {
+			return err
+		}
+		defer edb.Close()
+		portal, err := eci.NewServer(eci.Config{
+			BaseURL: cfg.ECIBaseURL, IdPURL: cfg.IdPURLForECI(), AcceptStrengths: strings.Split(cfg.ECIStrengths(), ","),
+			Dev: cfg.IsDev(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
+		}, eci.Deps{Logger: log.With("server", "eci"), DB: edb})
+		if err != nil {
+			return err
+		}
+		servers = append(servers, &server{name: "ECI organiser portal", addr: cfg.ECIListen, url: cfg.ECIBaseURL, handler: portal})
+		wg.Go(func() {
+			sweep(sweepCtx, log, "eci", func(now time.Time) (int64, error) {
+				return edb.DeleteExpiredSessions(sweepCtx, now, cfg.SessionIdle)
+			})
+		})
+		log.Info("ECI organiser portal ready", "url", cfg.ECIBaseURL, "idp", cfg.IdPURLForECI(), "strengths", cfg.ECIStrengths())
+	}
+	return runServers(ctx, servers, log, stdout)
+}
+
+// newIdP builds the identity provider on db.
+func newIdP(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*idp.Server, error) {
+	if cfg.Services != "" {
+		n, err := cas.LoadServicesFile(ctx, db, cfg.Services, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		log.Info("services registered", "file", cfg.Services, "count", n)
+	}
 	bundle, err := i18n.Load()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	botKey, err := sharedKey(ctx, db, "botcheck_key")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sender, err := mailSender(cfg, db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hasher := password.NewHasher(password.DefaultParams(), cfg.HashWorkers, cfg.HashQueue)
-	srv, err := idp.NewServer(cfg, idp.Deps{
+	return idp.NewServer(cfg, idp.Deps{
 		Logger: log, DB: db, Bundle: bundle, Hasher: hasher, BotKey: botKey,
 		Mailer: &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
 	})
-	if err != nil {
+}
+
+// portalServiceID is the registry id of the ECI portal.
+const portalServiceID = "eci-portal"
+
+// registerPortal adds the ECI portal to the service registry when it is not
+// there yet (development mode: in production an operator registers it with
+// "eulogin service add" or --services, and may have changed it since).
+func registerPortal(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) error {
+	if _, err := db.Service(ctx, portalServiceID); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	svc := &cas.Service{
+		ID: portalServiceID, Name: "ECI organiser account",
+		Names: map[string]string{
+			"fr": "Compte organisateur ICE", "ro": "Contul de organizator ICE", "lv": "EPI organizatora konts",
+		},
+		Patterns:   []string{eci.ServiceURLPattern(cfg.ECIBaseURL)},
+		Strengths:  strings.Split(cfg.ECIStrengths(), ","),
+		Attributes: eci.ServiceAttributes(),
+		SLO:        true,
 	}
-	mode := "production"
-	if cfg.IsDev() {
-		mode = "development (e-mails in " + strings.TrimSuffix(cfg.BaseURL, "/") + "/dev/outbox)"
+	if err := cas.SaveService(ctx, db, svc, time.Now()); err != nil {
+		return fmt.Errorf("register the ECI portal: %w", err)
 	}
-	log.Info("identity provider listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", string(db.Dialect()), "mode", mode)
-	fmt.Fprintf(stdout, "EU Login identity provider: %s (listening on %s)\n", cfg.BaseURL, ln.Addr())
+	log.Info("ECI portal registered as a CAS service", "id", svc.ID, "pattern", svc.Patterns[0])
+	return nil
+}
 
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+// server is one HTTP server of the process.
+type server struct {
+	name, addr, url string
+	handler         http.Handler
+	hs              *http.Server
+}
+
+// runServers listens on every server's address, serves until ctx ends or one
+// fails, then shuts all of them down gracefully.
+func runServers(ctx context.Context, servers []*server, log *slog.Logger, stdout io.Writer) error {
+	var lns []net.Listener
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("%s: listen on %s: %w", s.name, s.addr, err)
+		}
+		lns = append(lns, ln)
+		s.hs = &http.Server{
+			Handler:           s.handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		log.Info("listening", "server", s.name, "addr", ln.Addr().String(), "url", s.url)
+		fmt.Fprintf(stdout, "%s: %s (listening on %s)\n", s.name, s.url, ln.Addr())
 	}
-	var wg sync.WaitGroup
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	defer stopSweep()
-	wg.Go(func() { sweep(sweepCtx, db, log) })
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for i, s := range servers {
+		go func() { errc <- s.hs.Serve(lns[i]) }()
+	}
+	var err error
 	select {
-	case err := <-errc:
-		stopSweep()
-		wg.Wait()
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = hs.Shutdown(shutdownCtx)
-	stopSweep()
-	wg.Wait()
+	for _, s := range servers {
+		if e := s.hs.Shutdown(shutdownCtx); e != nil && err == nil {
+			err = e
+		}
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
 	log.Info("stopped")
 	return err
 }
@@ -246,8 +355,8 @@ func mailSender(cfg config.Config, db *store.DB) (mail.Sender, error) {
 	return smtp, nil
 }
 
-// sweep deletes expired rows every few minutes.
-func sweep(ctx context.Context, db *store.DB, log *slog.Logger) {
+// sweep runs clean every few minutes until ctx ends.
+func sweep(ctx context.Context, log *slog.Logger, what string, clean func(now time.Time) (int64, error)) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
@@ -255,11 +364,11 @@ func sweep(ctx context.Context, db *store.DB, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := db.Sweep(ctx, time.Now(), 48*time.Hour)
+			n, err := clean(time.Now())
 			if err != nil && ctx.Err() == nil {
-				log.Error("sweep", "err", err)
+				log.Error("sweep", "what", what, "err", err)
 			} else if n > 0 {
-				log.Debug("sweep", "rows", n)
+				log.Debug("sweep", "what", what, "rows", n)
 			}
 		}
 	}

@@ -41,6 +41,21 @@ func (b *buffer) String() string {
 	return b.b.String()
 }
 
+// TestMain runs the tests in a temporary working directory, so that a
+// default path such as ./var/eci.db never lands in the source tree.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "eulogin-app-test")
+	if err != nil {
+		panic(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // env returns a getenv that sees only vars, so the machine's own EULOGIN_*
 // variables cannot leak into a test.
 func env(vars map[string]string) func(string) string {
@@ -72,14 +87,15 @@ func TestServe(t *testing.T) {
 	for _, eng := range engines {
 		t.Run(eng.name, func(t *testing.T) {
 			database := eng.database(t)
-			port := strconv.Itoa(freePort(t))
-			base := "http://127.0.0.1:" + port
+			port, eciPort := strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t))
+			base, portal := "http://127.0.0.1:"+port, "http://127.0.0.1:"+eciPort
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var out, errBuf buffer
 			done := make(chan error, 1)
 			go func() {
-				done <- app.Run(ctx, []string{"serve", "--listen", "127.0.0.1:" + port, "--base-url", base, "--database", database}, env(nil), &out, &errBuf)
+				done <- app.Run(ctx, []string{"serve", "--listen", "127.0.0.1:" + port, "--base-url", base, "--database", database,
+					"--eci-listen", "127.0.0.1:" + eciPort, "--eci-base-url", portal, "--eci-database", filepath.Join(t.TempDir(), "eci.db")}, env(nil), &out, &errBuf)
 			}()
 
 			client := &http.Client{Timeout: 5 * time.Second}
@@ -123,6 +139,28 @@ func TestServe(t *testing.T) {
 			} else {
 				resp.Body.Close()
 			}
+			// The portal runs beside the IdP, knows it only by its URL, and
+			// sends the Organiser account button to its CAS login.
+			if resp, err := client.Get(portal + "/healthz"); err != nil || resp.StatusCode != 200 {
+				t.Errorf("portal /healthz: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
+			}
+			noRedirect := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			if resp, err := noRedirect.Get(portal + "/login"); err != nil {
+				t.Error(err)
+			} else {
+				resp.Body.Close()
+				if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, base+"/login?") || !strings.Contains(loc, "service=") {
+					t.Errorf("portal /login redirects to %q, want the IdP's CAS login", loc)
+				}
+				// The portal registered itself: the IdP accepts its service.
+				if resp, err := client.Get(resp.Header.Get("Location")); err != nil || resp.StatusCode != 200 {
+					t.Errorf("IdP login for the portal's service: %v %v", resp, err)
+				} else {
+					resp.Body.Close()
+				}
+			}
 
 			cancel()
 			select {
@@ -132,6 +170,9 @@ func TestServe(t *testing.T) {
 				}
 			case <-time.After(15 * time.Second):
 				t.Fatal("Run did not return within 15s of the cancel")
+			}
+			if want := "ECI organiser portal: " + portal; !strings.Contains(out.String(), want) {
+				t.Errorf("stdout %q lacks %q", out.String(), want)
 			}
 			if want := "EU Login identity provider: " + base; !strings.Contains(out.String(), want) {
 				t.Errorf("stdout %q lacks %q", out.String(), want)
@@ -185,7 +226,7 @@ func TestCommands(t *testing.T) {
 		},
 		{
 			name: "migrate a fresh SQLite file", args: []string{"migrate", "--database", filepath.Join(dir, "new", "db.sqlite")},
-			stderr: "migrations applied to sqlite database",
+			stderr: "migrations applied to the sqlite database",
 			check: func(t *testing.T) {
 				db, err := store.OpenNoMigrate(filepath.Join(dir, "new", "db.sqlite"))
 				if err != nil {
@@ -238,7 +279,7 @@ func TestMigratePostgres(t *testing.T) {
 		if err := app.Run(t.Context(), []string{"migrate", "--database", dsn}, env(nil), &out, &errBuf); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
-		if !strings.Contains(errBuf.String(), "migrations applied to postgres database") {
+		if !strings.Contains(errBuf.String(), "migrations applied to the postgres database") {
 			t.Errorf("stderr %q", errBuf.String())
 		}
 	}

@@ -33,7 +33,8 @@ func SecureHeaders(next http.Handler, hsts bool) http.Handler {
 func StaticHandler() http.Handler {
 	fsrv := http.FileServerFS(Static())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
+		// No directory listings: "/static/" itself arrives here as "".
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
 			return
 		}

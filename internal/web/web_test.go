@@ -110,3 +110,17 @@ func TestSecureHeaders(t *testing.T) {
 		t.Errorf("CSP allows inline code: %q", csp)
 	}
 }
+
+func TestStaticNoListing(t *testing.T) {
+	h := http.StripPrefix("/static/", web.StaticHandler())
+	for _, tc := range []struct {
+		path string
+		want int
+	}{{"/static/", 404}, {"/static/css/", 404}, {"/static/css/eulogin.css", 200}} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
+		if w.Code != tc.want {
+			t.Errorf("GET %s = %d, want %d", tc.path, w.Code, tc.want)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package e2e_test
+
+import (
+	"strings"
+
+	"github.com/chromedp/chromedp"
+)
+
+// xq quotes s for an XPath string literal.
+func xq(s string) string {
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return "concat('" + strings.ReplaceAll(s, "'", `', "'", '`) + "')"
+}
+
+// field is the form control labelled label (the label's for attribute).
+func field(label string) string {
+	return "//*[@id=//label[normalize-space(.)=" + xq(label) + "]/@for]"
+}
+
+// fill types value into the field labelled label.
+func fill(label, value string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(field(label), chromedp.BySearch),
+		chromedp.Clear(field(label), chromedp.BySearch),
+		chromedp.SendKeys(field(label), value, chromedp.BySearch),
+	}
+}
+
+// tick clicks the checkbox or radio button labelled label.
+func tick(label string) chromedp.Action {
+	return chromedp.Click(field(label), chromedp.BySearch)
+}
+
+// press clicks the button, or the link styled as one, whose text is text.
+func press(text string) chromedp.Action {
+	return chromedp.Click("//*[self::button or self::a][normalize-space(.)="+xq(text)+"]", chromedp.BySearch)
+}
+
+// heading waits until the page's h1 reads text.
+func heading(text string) chromedp.Action {
+	return chromedp.WaitVisible("//h1[normalize-space(.)="+xq(text)+"]", chromedp.BySearch)
+}
