@@ -11,7 +11,8 @@ import (
 // portal's "Organiser account" button leads to EU Login; a new user creates
 // an account, sets the password from the e-mail (read in the dev outbox),
 // logs in and lands on the portal's dashboard; after leaving the portal, a
-// second visit passes through EU Login without a password (single sign-on).
+// second visit passes through EU Login without a password (single sign-on);
+// logging out of EU Login ends the portal's session too (single logout).
 func TestPortalThroughEULogin(t *testing.T) {
 	s := startSystem(t)
 	ctx := newBrowser(t, "en")
@@ -78,4 +79,20 @@ func TestPortalThroughEULogin(t *testing.T) {
 		press("Organiser account"),
 		heading("Welcome, Ana-Maria"),
 	)
+
+	// Single logout: logging out in EU Login's My Account makes EU Login
+	// POST a logout request to the portal, which ends its own session; the
+	// portal then sends the visitor to EU Login, which asks to log in.
+	run(t, ctx, "log out of EU Login in My Account; the portal session ends too",
+		chromedp.Navigate(s.IdP+"/account"),
+		heading("My Account"),
+		press("Log out"),
+		heading("You have been logged out"),
+		chromedp.Navigate(s.Portal+"/dashboard"),
+		heading("Log in"),
+	)
+	run(t, ctx, "where the dashboard led", chromedp.Location(&url))
+	if !strings.HasPrefix(url, s.IdP+"/login") {
+		t.Errorf("after single logout /dashboard led to %s, want EU Login's login", url)
+	}
 }
