@@ -29,6 +29,7 @@ import (
 	"eulogin/internal/mail"
 	"eulogin/internal/notify"
 	"eulogin/internal/outbox"
+	"eulogin/internal/sms"
 	"eulogin/internal/store"
 )
 
@@ -232,10 +233,15 @@ func newIdP(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	texts, err := sms.New(cfg.SMS, db)
+	if err != nil {
+		return nil, err
+	}
 	hasher := password.NewHasher(password.DefaultParams(), cfg.HashWorkers, cfg.HashQueue)
 	return idp.NewServer(cfg, idp.Deps{
 		Logger: log, DB: db, Bundle: bundle, Hasher: hasher, BotKey: botKey,
 		Mailer: &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
+		SMS:    texts,
 	})
 }
 

@@ -41,7 +41,30 @@ type Method struct {
 
 // Methods lists the verification methods in the order they are offered.
 var Methods = []Method{
-	{ID: "PASSWORD", LabelKey: "method.password", HintKey: "method.password_hint", Strength: StrengthPassword},
+	{ID: MethodPassword, LabelKey: "method.password", HintKey: "method.password_hint", Strength: StrengthPassword},
+	{ID: MethodSMS, LabelKey: "method.sms", HintKey: "method.sms_hint", Strength: StrengthPasswordSMS},
+}
+
+// The ids of the verification methods.
+const (
+	MethodPassword = "PASSWORD" // the password alone
+	MethodSMS      = "SMS"      // "Mobile phone + SMS": the password, then a code sent by SMS
+)
+
+// Factors lists the factors of a strength, as the CAS attribute
+// authenticationFactors carries them ("PASSWORD,SMS").
+func Factors(s Strength) string {
+	switch s {
+	case StrengthPasswordSMS:
+		return "PASSWORD,SMS"
+	case StrengthPasswordMobileApp:
+		return "PASSWORD,MOBILE_APP"
+	case StrengthMobileApp:
+		return "MOBILE_APP"
+	case StrengthPasswordWebAuthn:
+		return "PASSWORD,WEBAUTHN"
+	}
+	return "PASSWORD"
 }
 
 // MethodByID returns the method with id.
@@ -70,4 +93,16 @@ type Flow struct {
 	Renew           bool     `json:"renew,omitempty"`            // renew=true: credentials were asked again
 	AcceptStrengths []string `json:"accept_strengths,omitempty"` // acceptStrengths of /login; empty: the service's own
 	ResponseMethod  string   `json:"response_method,omitempty"`  // "POST" to send the ticket by a form; "" to redirect
+
+	// The second factor. PasswordOK: the password step passed and the SMS
+	// step is next (method SMS, or an account that always requires
+	// multi-factor authentication). StepUp: the user is signed in (session
+	// SessionHash) and only the SMS step is missing: for an application
+	// that needs a stronger strength, or (Reauth) before a change of the
+	// account's second factors. PhoneID is the number chosen for the code.
+	PasswordOK  bool   `json:"password_ok,omitempty"`
+	StepUp      bool   `json:"step_up,omitempty"`
+	Reauth      bool   `json:"reauth,omitempty"`
+	SessionHash string `json:"session_hash,omitempty"`
+	PhoneID     string `json:"phone_id,omitempty"`
 }

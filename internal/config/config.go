@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/mail"
+	"eulogin/internal/sms"
 )
 
 // Config is every setting of the eulogin servers.
@@ -34,6 +36,12 @@ type Config struct {
 	Dev      string // "auto", "true" or "false"
 
 	SMTP mail.SMTPConfig
+
+	// SMS: the gateway codes are sent through, the countries whose numbers
+	// are accepted, and the caps against SMS pumping (see docs/sms.md).
+	SMS          sms.Config
+	SMSCountries string       // comma-separated ISO 3166-1 alpha-2 codes; empty accepts every country
+	SMSCaps      smsauth.Caps // a negative cap is switched off
 
 	Services     string        // JSON file of CAS services registered (upserted) at start
 	CASTicketTTL time.Duration // lifetime of CAS service and proxy tickets
@@ -66,6 +74,9 @@ func Default() Config {
 		Database:       "./var/eulogin.db",
 		Dev:            "auto",
 		SMTP:           mail.SMTPConfig{TLS: mail.TLSStartTLS, From: "EU Login <no-reply@localhost>"},
+		SMS:            sms.Config{Provider: sms.ProviderOutbox},
+		SMSCountries:   strings.Join(smsauth.DefaultRegions(), ","),
+		SMSCaps:        smsauth.DefaultCaps(),
 		CASTicketTTL:   10 * time.Second,
 		LinkTTL:        24 * time.Hour,
 		SessionIdle:    30 * time.Minute,
@@ -160,6 +171,15 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
+	if err := c.SMS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SMS.Provider == sms.ProviderOutbox && !c.IsDev() {
+		errs = append(errs, errors.New("outside development mode SMS need a gateway: --sms-provider http or twilio (the outbox only keeps them)"))
+	}
+	if _, err := c.SMSRegions(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ECIDatabase == "" {
 		errs = append(errs, errors.New("--eci-database must not be empty"))
 	}
@@ -206,6 +226,23 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// SMSRegions parses SMSCountries into upper-case region codes. An empty
+// list accepts numbers of every country.
+func (c Config) SMSRegions() ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(c.SMSCountries, ",") {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
+			return nil, fmt.Errorf("--sms-countries: %q is not a two-letter country code", s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 // Proxies parses TrustedProxies.
 func (c Config) Proxies() ([]*net.IPNet, error) {
 	var out []*net.IPNet
@@ -246,6 +283,19 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.SMTP.Username, "smtp-username", c.SMTP.Username, "SMTP user name (empty: no authentication)")
 	fs.StringVar(&c.SMTP.Password, "smtp-password", c.SMTP.Password, "SMTP password (prefer the environment variable)")
 	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of the e-mails, \"Name <address>\"")
+	fs.StringVar(&c.SMS.Provider, "sms-provider", c.SMS.Provider, "where SMS codes go: outbox (the dev outbox, development mode only), http (a generic gateway) or twilio; see docs/sms.md")
+	fs.StringVar(&c.SMS.URL, "sms-url", c.SMS.URL, "http: the gateway's URL; twilio: an optional base URL (regional edge); https, or http to a loopback address")
+	fs.StringVar(&c.SMS.Headers, "sms-headers", c.SMS.Headers, "http: extra request headers, \"Name: value; Name2: value\"")
+	fs.StringVar(&c.SMS.Secret, "sms-secret", c.SMS.Secret, "http: HMAC-SHA256 key signing each request, at least 32 bytes (prefer the environment variable)")
+	fs.StringVar(&c.SMS.TwilioSID, "twilio-sid", c.SMS.TwilioSID, "twilio: account SID (AC...)")
+	fs.StringVar(&c.SMS.TwilioToken, "twilio-token", c.SMS.TwilioToken, "twilio: auth token (prefer the environment variable)")
+	fs.StringVar(&c.SMS.TwilioFrom, "twilio-from", c.SMS.TwilioFrom, "twilio: sender, an E.164 number, an alphanumeric sender id or a Messaging Service SID (MG...)")
+	fs.StringVar(&c.SMSCountries, "sms-countries", c.SMSCountries, "comma-separated country codes whose mobile numbers may be registered (empty: every country)")
+	fs.IntVar(&c.SMSCaps.PerNumberHour, "sms-per-number-hour", c.SMSCaps.PerNumberHour, "SMS codes to one number per hour (negative: no cap)")
+	fs.IntVar(&c.SMSCaps.PerNumberDay, "sms-per-number-day", c.SMSCaps.PerNumberDay, "SMS codes to one number per 24 hours (negative: no cap)")
+	fs.IntVar(&c.SMSCaps.PerAccountDay, "sms-per-account-day", c.SMSCaps.PerAccountDay, "SMS codes for one account per 24 hours (negative: no cap)")
+	fs.IntVar(&c.SMSCaps.PerIPHour, "sms-per-ip-hour", c.SMSCaps.PerIPHour, "SMS codes requested from one client address per hour (negative: no cap)")
+	fs.IntVar(&c.SMSCaps.PerCountryHour, "sms-per-country-hour", c.SMSCaps.PerCountryHour, "SMS codes to the numbers of one country per hour (negative: no cap)")
 	fs.StringVar(&c.Services, "services", c.Services, "JSON file listing CAS services (applications) to register at start; see docs/cas.md")
 	fs.DurationVar(&c.CASTicketTTL, "cas-ticket-ttl", c.CASTicketTTL, "lifetime of CAS service and proxy tickets (at most 5m)")
 	fs.DurationVar(&c.LinkTTL, "link-ttl", c.LinkTTL, "how long an e-mailed password link stays valid")

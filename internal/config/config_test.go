@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"eulogin/internal/config"
+	"eulogin/internal/sms"
 )
 
 func TestValidate(t *testing.T) {
@@ -24,7 +25,16 @@ func TestValidate(t *testing.T) {
 		{"production needs smtp", func(c *config.Config) { c.Dev, c.BaseURL = "false", "https://login.example.org" }, "--smtp-host"},
 		{"production ok", func(c *config.Config) {
 			c.Dev, c.BaseURL, c.SMTP.Host = "false", "https://login.example.org", "mail.example.org"
+			c.SMS = sms.Config{Provider: "twilio", TwilioSID: "AC0123456789abcdef0123456789abcdef", TwilioToken: "token", TwilioFrom: "EULogin"}
 		}, ""},
+		{"production refuses the sms outbox", func(c *config.Config) {
+			c.Dev, c.BaseURL, c.SMTP.Host = "false", "https://login.example.org", "mail.example.org"
+		}, "--sms-provider"},
+		{"unknown sms provider", func(c *config.Config) { c.SMS.Provider = "pigeon" }, "pigeon"},
+		{"http gateway without secret", func(c *config.Config) {
+			c.SMS = sms.Config{Provider: "http", URL: "https://sms.example.org/send"}
+		}, "secret"},
+		{"bad sms country", func(c *config.Config) { c.SMSCountries = "LV, France" }, "--sms-countries"},
 		{"bad dev", func(c *config.Config) { c.Dev = "maybe" }, "--dev"},
 		{"short link ttl", func(c *config.Config) { c.LinkTTL = time.Second }, "--link-ttl"},
 		{"session max below idle", func(c *config.Config) { c.SessionMax = time.Minute }, "--session-idle"},

@@ -175,6 +175,7 @@ type casData struct {
 	CancelURL   string
 	Action      string // the service URL the ticket form posts to
 	Ticket      string
+	AddPhoneURL string // step-up for an account without a number: add one first
 }
 
 // casSSO gives a signed-in user's identity to an application without asking
@@ -270,18 +271,49 @@ func (s *Server) casAfterLogin(w http.ResponseWriter, r *http.Request, f *authn.
 }
 
 // stepUp is where a login goes when the application needs a stronger
-// authentication than the session has.
-//
-// Hook for the second-factor issues: today no account can authenticate more
-// strongly than with a password, so this page says the application needs a
-// stronger verification method. The SMS issue turns it into step-up: ask
-// only the missing factor (session.Manager.Start then renews the session
-// with the new strength) and come back to casSSO, which issues the ticket.
+// authentication than the session has. When "Mobile phone + SMS" is enough
+// for the application, only the SMS step is asked (a flow with StepUp; the
+// session is then renewed with strength PASSWORD_SMS and the ticket issued,
+// smsDone). An account without a number is first led to add one, and comes
+// back here. Otherwise the page says the application needs a method the
+// account cannot use.
 func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest, sess *store.Session) {
 	p := s.page(r, "login.stronger_title")
-	p.Data = &casData{ServiceName: req.Service.DisplayName(p.L.Lang), CancelURL: "/account"}
-	s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
-	s.render.Render(w, http.StatusOK, "login_stronger", p)
+	d := &casData{ServiceName: req.Service.DisplayName(p.L.Lang), CancelURL: "/account"}
+	p.Data = d
+	if !req.accepts(string(authn.StrengthPasswordSMS)) {
+		s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
+		s.render.Render(w, http.StatusOK, "login_stronger", p)
+		return
+	}
+	u, err := s.db.UserByID(r.Context(), sess.UserID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	n, err := s.db.CountPhones(r.Context(), u.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if n == 0 {
+		// The guide's order: add a number, then on to the application.
+		d.AddPhoneURL = withNext("/account/phones/add", req.loginURL())
+		s.render.Render(w, http.StatusOK, "login_stronger", p)
+		return
+	}
+	f := &authn.Flow{
+		Email: u.Email, UserID: u.ID, Started: s.now(), StepUp: true, SessionHash: sess.Hash, Method: authn.MethodSMS,
+		Service: req.ServiceURL, ServiceID: req.Service.ID, Renew: req.Renew, AcceptStrengths: req.AcceptStrengths,
+	}
+	if req.Post {
+		f.ResponseMethod = http.MethodPost
+	}
+	if err := s.startFlow(w, r, f); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
 }
 
 // toService sends the browser back to the application with the ticket: a

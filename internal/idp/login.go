@@ -213,6 +213,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Method = m.ID
+	f.PasswordOK, f.PhoneID = false, ""
 	if err := s.saveFlow(r, hash, f); err != nil {
 		s.internal(w, r, err)
 		return
@@ -222,6 +223,9 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
 	p.Step = step(p, 3, 3)
+	if f.Method == authn.MethodSMS {
+		p.Step = step(p, 3, 4)
+	}
 	p.Data = &loginData{Email: f.Email, Restart: flowRestart(f)}
 	s.render.Render(w, status, "login_password", p)
 }
@@ -304,6 +308,17 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.reg.Clear(r.Context(), acctKey)
+	if f.Method == authn.MethodSMS || u.RequireMFA {
+		// The SMS step comes next; only now may the page show the
+		// account's numbers (masked).
+		f.PasswordOK = true
+		if err := s.saveFlow(r, hash, f); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		return
+	}
 	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
 		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
 	})

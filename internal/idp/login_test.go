@@ -94,7 +94,7 @@ func TestLoginBadInput(t *testing.T) {
 	})
 
 	t.Run("unknown method", func(t *testing.T) {
-		for _, m := range []string{"", "SMS", "password", "PASSWORD,SMS"} {
+		for _, m := range []string{"", "SMS_TOKEN", "password", "sms", "PASSWORD,SMS"} {
 			b := e.NewBrowser(t)
 			b.Post("/login", url.Values{"email": {ana.Email}})
 			page := b.Post("/login/method", url.Values{"method": {m}})

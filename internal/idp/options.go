@@ -7,32 +7,49 @@ import (
 	"eulogin/internal/web"
 )
 
-// optionsForm is My Account's options: today "Warn me each time an
-// application asks for my identity". The second-factor issues add "Always
-// require multi-factor authentication" here (store.User.RequireMFA), which
-// this page keeps as it is.
+// optionsForm is My Account's options: "Always require multi-factor
+// authentication" (store.User.RequireMFA) and "Warn me each time an
+// application asks for my identity".
 func (s *Server) optionsForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	p := s.page(r, "account.options_title")
+	if si.user.RequireMFA {
+		p.Form.Values.Set("require_mfa", "1")
+	}
 	if si.user.WarnSSO {
 		p.Form.Values.Set("warn_sso", "1")
 	}
 	s.render.Render(w, http.StatusOK, "account_options", p)
 }
 
-// options saves the options and audits the change.
+// options saves the options and audits the change. Multi-factor
+// authentication can be required only by an account that has a second
+// factor (a mobile phone number): otherwise it could not log in any more.
 func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
 		return
 	}
-	f := web.NewForm(r.PostForm)
-	warn := f.Checked("warn_sso")
-	if warn != si.user.WarnSSO {
-		if err := s.db.UpdateOptions(r.Context(), si.user.ID, si.user.RequireMFA, warn, s.now()); err != nil {
+	p := s.page(r, "account.options_title")
+	p.Form = web.NewForm(r.PostForm)
+	mfa, warn := p.Form.Checked("require_mfa"), p.Form.Checked("warn_sso")
+	if mfa && !si.user.RequireMFA {
+		n, err := s.db.CountPhones(r.Context(), si.user.ID)
+		if err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r, si.user.ID, "options_changed", "warn_sso="+strconv.FormatBool(warn))
+		if n == 0 {
+			p.Form.Add("require_mfa", p.L.T("account.options_mfa_no_factor"))
+			s.render.Render(w, http.StatusConflict, "account_options", p)
+			return
+		}
+	}
+	if mfa != si.user.RequireMFA || warn != si.user.WarnSSO {
+		if err := s.db.UpdateOptions(r.Context(), si.user.ID, mfa, warn, s.now()); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.audit(r, si.user.ID, "options_changed", "require_mfa="+strconv.FormatBool(mfa)+" warn_sso="+strconv.FormatBool(warn))
 	}
 	http.Redirect(w, r, "/account?done=options", http.StatusSeeOther)
 }

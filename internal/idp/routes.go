@@ -39,6 +39,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /login/method", s.methodChoose)
 	mux.HandleFunc("GET /login/password", s.passwordForm)
 	mux.HandleFunc("POST /login/password", s.passwordCheck)
+	// The SMS step: "Mobile phone + SMS" after the password, step-up for an
+	// application that needs PASSWORD_SMS, and re-authentication before the
+	// account's numbers change (sms.go).
+	mux.HandleFunc("GET /login/sms", s.smsChooseForm)
+	mux.HandleFunc("POST /login/sms", s.smsSend)
+	mux.HandleFunc("GET /login/sms/code", s.smsCodeForm)
+	mux.HandleFunc("POST /login/sms/code", s.smsCodeCheck)
+	mux.HandleFunc("POST /login/sms/resend", s.smsResend)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /logout", s.logoutGet) // CAS: ?service= goes back to a registered service only
 	mux.HandleFunc("GET /logged-out", s.loggedOut)
@@ -64,6 +72,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/email/confirm/{token}", s.emailConfirm)
 	mux.Handle("GET /account/password", s.requireSession(s.passwordChangeForm))
 	mux.Handle("POST /account/password", s.requireSession(s.passwordChange))
+	mux.Handle("GET /account/phones", s.requireSession(s.phones))
+	mux.Handle("GET /account/phones/add", s.requireSession(s.phoneAddForm))
+	mux.Handle("POST /account/phones/add", s.requireSession(s.phoneAdd))
+	mux.Handle("GET /account/phones/add/code", s.requireSession(s.phoneCodeForm))
+	mux.Handle("POST /account/phones/add/code", s.requireSession(s.phoneFinalise))
+	mux.Handle("POST /account/phones/add/resend", s.requireSession(s.phoneResend))
+	mux.Handle("GET /account/phones/{id}/remove", s.requireSession(s.phoneRemoveForm))
+	mux.Handle("POST /account/phones/{id}/remove", s.requireSession(s.phoneRemove))
 	mux.Handle("GET /account/events", s.requireSession(s.events))
 	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
 	mux.Handle("POST /account/options", s.requireSession(s.options))

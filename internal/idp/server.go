@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"eulogin/internal/authn/password"
+	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/botcheck"
 	"eulogin/internal/cas"
 	"eulogin/internal/config"
@@ -21,6 +22,7 @@ import (
 	"eulogin/internal/notify"
 	"eulogin/internal/regulation"
 	"eulogin/internal/session"
+	"eulogin/internal/sms"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
 )
@@ -42,6 +44,10 @@ type Deps struct {
 	Now     func() time.Time // nil: time.Now
 	Metrics *Metrics         // nil: a private registry
 
+	// SMS sends the codes of "Mobile phone + SMS". nil: the dev outbox,
+	// which only development mode accepts.
+	SMS sms.Sender
+
 	// CASClient makes the CAS server's outgoing calls: proxy callbacks
 	// (which must verify the callback's certificate) and single logout.
 	// nil: a default client.
@@ -61,6 +67,9 @@ type Server struct {
 	reg      *regulation.Regulator
 	sessions *session.Manager
 	cas      *cas.Server
+	sms      sms.Sender
+	codes    *smsauth.Challenges
+	regions  []string // the countries whose mobile numbers are accepted; empty: all
 	render   *web.Renderer
 	proxies  []*net.IPNet
 	metrics  *Metrics
@@ -86,6 +95,14 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	proxies, _ := cfg.Proxies()
+	regions, _ := cfg.SMSRegions()
+	sender := d.SMS
+	if sender == nil {
+		if !cfg.IsDev() {
+			return nil, errors.New("idp: no SMS sender (the dev outbox is for development mode only)")
+		}
+		sender = &sms.Outbox{Store: d.DB, Now: now}
+	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, mailer: d.Mailer, hasher: d.Hasher,
 		policy:   password.DefaultPolicy(),
@@ -93,9 +110,14 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		reg:      &regulation.Regulator{Store: d.DB, Now: now},
 		sessions: &session.Manager{Store: d.DB, Now: now, Idle: cfg.SessionIdle, Max: cfg.SessionMax, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		render:   r, proxies: proxies, now: now, metrics: d.Metrics,
+		sms: sender, regions: regions,
 		cas: &cas.Server{
 			Store: d.DB, Logger: d.Logger, Now: now, Client: d.CASClient, TicketTTL: cfg.CASTicketTTL,
 		},
+	}
+	s.codes = &smsauth.Challenges{
+		Store: d.DB, Now: now,
+		Limiter: &smsauth.Limiter{Regulator: s.reg, Caps: cfg.SMSCaps},
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)

@@ -31,7 +31,9 @@ const (
 	EmailChanged      Kind = "email_changed"       // to the old address: the change is done
 	PasswordChanged   Kind = "password_changed"
 	AccountDeleted    Kind = "account_deleted"
-	Lockout           Kind = "lockout" // too many failed logins
+	Lockout           Kind = "lockout"       // too many failed logins
+	PhoneAdded        Kind = "phone_added"   // a mobile phone number was added to the account
+	PhoneRemoved      Kind = "phone_removed" // a mobile phone number was removed from the account
 )
 
 type spec struct {
@@ -51,11 +53,13 @@ var specs = map[Kind]spec{
 	PasswordChanged:   {[]string{"mail.password_changed.p1", "mail.password_changed.p2"}, "", nil, "mail.not_you.secure"},
 	AccountDeleted:    {[]string{"mail.account_deleted.p1", "mail.account_deleted.p2"}, "", nil, "mail.not_you.helpdesk"},
 	Lockout:           {[]string{"mail.lockout.p1", "mail.lockout.p2"}, "", nil, "mail.not_you.secure"},
+	PhoneAdded:        {[]string{"mail.phone_added.p1", "mail.phone_added.p2"}, "", nil, "mail.not_you.secure"},
+	PhoneRemoved:      {[]string{"mail.phone_removed.p1"}, "", nil, "mail.not_you.secure"},
 }
 
 // Kinds returns every kind, for tests that check each renders.
 func Kinds() []Kind {
-	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout}
+	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved}
 }
 
 //go:embed mail.html

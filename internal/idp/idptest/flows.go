@@ -2,6 +2,7 @@ package idptest
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,4 +93,44 @@ func (e *Env) CreateAccount(t *testing.T, b *Browser, p Person) {
 	if page := b.SetPassword(e.MailLink(t, m, "/password/new/"), p.Password); page.Status != 200 {
 		t.Fatalf("set password %s: %d %v", p.Email, page.Status, page.Errors())
 	}
+}
+
+// codeRE finds a challenge code in the text of an SMS.
+var codeRE = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}\b`)
+
+// LastSMS returns the code of the newest SMS sent to number (E.164, as the
+// outbox keeps it), failing the test when there is none.
+func (e *Env) LastSMS(t *testing.T, number string) string {
+	t.Helper()
+	items, err := e.DB.Outbox(t.Context(), 1000)
+	if err != nil {
+		t.Fatalf("read the outbox: %v", err)
+	}
+	for _, m := range items { // newest first
+		if m.Kind == "sms" && m.Recipient == number {
+			code := codeRE.FindString(m.Text)
+			if code == "" {
+				t.Fatalf("the SMS to %s holds no code: %q", number, m.Text)
+			}
+			return code
+		}
+	}
+	t.Fatalf("no SMS sent to %s", number)
+	return ""
+}
+
+// SMSCount returns how many SMS were sent to number.
+func (e *Env) SMSCount(t *testing.T, number string) int {
+	t.Helper()
+	items, err := e.DB.Outbox(t.Context(), 1000)
+	if err != nil {
+		t.Fatalf("read the outbox: %v", err)
+	}
+	n := 0
+	for _, m := range items {
+		if m.Kind == "sms" && m.Recipient == number {
+			n++
+		}
+	}
+	return n
 }

@@ -27,6 +27,7 @@ import (
 	"eulogin/internal/mail/mailtest"
 	"eulogin/internal/notify"
 	"eulogin/internal/outbox"
+	"eulogin/internal/sms"
 	"eulogin/internal/store"
 	"eulogin/internal/store/storetest"
 )
@@ -72,6 +73,7 @@ type Options struct {
 	Configure func(*config.Config) // adjust the configuration
 	NoSMTP    bool                 // send mail to the dev outbox instead of SMTP
 	CASClient *http.Client         // the CAS server's client for proxy callbacks and single logout
+	SMS       sms.Sender           // where SMS go; default the dev outbox (read with LastSMS)
 }
 
 // Env is a running identity provider.
@@ -112,6 +114,11 @@ func New(t *testing.T, o Options) *Env {
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
+	if !cfg.IsDev() && cfg.SMS.Provider == sms.ProviderOutbox {
+		// Production refuses the SMS outbox in its configuration; the
+		// tests still read every SMS there (Deps.SMS below).
+		cfg.SMS = sms.Config{Provider: sms.ProviderHTTP, URL: "http://127.0.0.1:9/sms", Secret: strings.Repeat("k", sms.MinSecretLen)}
+	}
 	e.Config = cfg
 	bundle, err := i18n.Load()
 	if err != nil {
@@ -122,12 +129,17 @@ func New(t *testing.T, o Options) *Env {
 	if os.Getenv("EULOGIN_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	var texts sms.Sender = &sms.Outbox{Store: db, Now: e.Clock.Now}
+	if o.SMS != nil {
+		texts = o.SMS
+	}
 	srv, err := idp.NewServer(cfg, idp.Deps{
 		Logger: logger, DB: db, Bundle: bundle, Now: e.Clock.Now,
 		Hasher:    password.NewHasher(password.DefaultParams(), 2, 64),
 		BotKey:    []byte("0123456789abcdef0123456789abcdef-test-key"),
 		Mailer:    &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
 		CASClient: o.CASClient,
+		SMS:       texts,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,383 @@
+package idp
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"eulogin/internal/authn"
+	smsauth "eulogin/internal/authn/sms"
+	"eulogin/internal/notify"
+	"eulogin/internal/session"
+	"eulogin/internal/sms"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+// My Account → Manage my mobile phone numbers. Adding a number takes two
+// steps: the number (an SMS code is sent to it), then the code and
+// Finalise. When the account already has a number, adding or removing one
+// first asks for an SMS code sent to a number the account has (startReauth):
+// a new number is a new authenticator (NIST SP 800-63B). The challenge of an
+// added number is bound to the session (its hash is the flow id).
+
+// phonesData is the data of the list of numbers.
+type phonesData struct {
+	Phones     []phoneRow
+	RequireMFA bool
+}
+
+// phoneFormData is the data of the pages that add or remove a number.
+type phoneFormData struct {
+	Hidden []hiddenField
+	Masked string
+	Action string
+}
+
+func nextHidden(next string) []hiddenField {
+	if next == "" {
+		return nil
+	}
+	return []hiddenField{{"next", next}}
+}
+
+// withNext adds next to path as its query.
+func withNext(path, next string) string {
+	if next == "" {
+		return path
+	}
+	return path + "?next=" + url.QueryEscape(next)
+}
+
+// phones lists the numbers of the account.
+func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "phones.title")
+	if key := "phones.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
+		p.Flash = p.L.T(key)
+	}
+	rows, _, err := s.phoneRows(r.Context(), si.user.ID, "-")
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	p.Data = &phonesData{Phones: rows, RequireMFA: si.user.RequireMFA}
+	s.render.Render(w, http.StatusOK, "phones", p)
+}
+
+// needsReauth starts the SMS step, and reports true, when the account has
+// a number and the session has not just passed the SMS step.
+func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) bool {
+	n, err := s.db.CountPhones(r.Context(), si.user.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return true
+	}
+	if n == 0 {
+		return false
+	}
+	ok, err := s.reauthenticated(r, si)
+	if err != nil {
+		s.internal(w, r, err)
+		return true
+	}
+	if ok {
+		return false
+	}
+	s.startReauth(w, r, si, next)
+	return true
+}
+
+func (s *Server) phoneAddPage(w http.ResponseWriter, r *http.Request, p *web.Page, next string, status int) {
+	p.Step = step(p, 1, 2)
+	p.Data = &phoneFormData{Hidden: nextHidden(next)}
+	s.render.Render(w, status, "phone_add", p)
+}
+
+// phoneAddForm is step 1 of adding a number: the number.
+func (s *Server) phoneAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if s.needsReauth(w, r, si, withNext("/account/phones/add", next)) {
+		return
+	}
+	s.phoneAddPage(w, r, s.page(r, "phone_add.title"), next, http.StatusOK)
+}
+
+// phoneAdd checks the number and sends it a code.
+func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "phone_add.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	next := safeNext(p.Form.Get("next"))
+	if s.needsReauth(w, r, si, withNext("/account/phones/add", next)) {
+		return
+	}
+	if bad := p.Form.DropUnreadable("number"); bad != "" {
+		p.Form.Add("number", p.L.T("phones.malformed"))
+		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
+		return
+	}
+	typed := p.Form.Get("number")
+	if typed == "" {
+		p.Form.Add("number", p.L.T("phones.empty"))
+		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
+		return
+	}
+	e164, _, err := smsauth.NormalizeMobile(typed, s.regions)
+	if err != nil {
+		key := "phones.malformed"
+		switch {
+		case errors.Is(err, smsauth.ErrNotInternational):
+			key = "phones.not_international"
+		case errors.Is(err, smsauth.ErrNotMobile):
+			key = "phones.not_mobile"
+		case errors.Is(err, smsauth.ErrCountryNotAllowed):
+			key = "phones.country"
+		}
+		s.audit(r, si.user.ID, "phone_refused", key[len("phones."):])
+		p.Form.Add("number", p.L.T(key))
+		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
+		return
+	}
+	phones, err := s.db.ListPhones(r.Context(), si.user.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for _, ph := range phones {
+		if ph.E164 == e164 {
+			p.Form.Add("number", p.L.T("phones.exists"))
+			s.phoneAddPage(w, r, p, next, http.StatusConflict)
+			return
+		}
+	}
+	_, err = s.sendCode(r, p.L, smsauth.StartRequest{UserID: si.user.ID, Phone: e164, Purpose: smsauth.PurposeAddPhone, FlowID: si.sess.Hash, IP: s.clientIP(r)})
+	if err != nil {
+		// The same number again (Back, or a second click): its code is
+		// still valid.
+		if errors.Is(err, smsauth.ErrTooSoon) {
+			if res, perr := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash); perr == nil && res.Outcome == smsauth.Waiting && res.Phone == e164 {
+				http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
+				return
+			}
+		}
+		if status, handled := s.smsRefused(r, p, "number", si.user.ID, err); handled {
+			s.phoneAddPage(w, r, p, next, status)
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
+}
+
+func (s *Server) phoneCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, si *signedIn, next string, status int) {
+	p.Step = step(p, 2, 2)
+	res, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == smsauth.NoChallenge {
+		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
+		return
+	}
+	d := s.codeData(p, res)
+	d.Lead = p.L.T("phone_code.lead", "number", d.Masked)
+	d.Action, d.ResendAction = "/account/phones/add/code", "/account/phones/add/resend"
+	d.BackURL, d.BackLabel = withNext("/account/phones/add", next), p.L.T("phone_code.other_number")
+	d.Submit = p.L.T("phone_code.submit")
+	d.Hidden = nextHidden(next)
+	p.Data = d
+	s.render.Render(w, status, "sms_code", p)
+}
+
+// phoneCodeForm is step 2 of adding a number: the code it received.
+func (s *Server) phoneCodeForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	next := safeNext(r.URL.Query().Get("next"))
+	s.phoneCodePage(w, r, s.page(r, "phone_code.title"), si, next, http.StatusOK)
+}
+
+// phoneResend sends a new code to the number being added.
+func (s *Server) phoneResend(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "phone_code.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	next := safeNext(r.PostForm.Get("next"))
+	res, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == smsauth.NoChallenge {
+		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
+		return
+	}
+	if _, err := s.sendCode(r, p.L, smsauth.StartRequest{UserID: si.user.ID, Phone: res.Phone, Purpose: smsauth.PurposeAddPhone, FlowID: si.sess.Hash, IP: s.clientIP(r)}); err != nil {
+		if status, handled := s.smsRefused(r, p, "code", si.user.ID, err); handled {
+			s.phoneCodePage(w, r, p, si, next, status)
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
+}
+
+// phoneFinalise checks the code and adds the number: the owner gets a
+// security e-mail. A session that had the password only now has both
+// factors: its id and strength are renewed.
+func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "phone_code.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	next := safeNext(r.PostForm.Get("next"))
+	if s.needsReauth(w, r, si, withNext("/account/phones/add/code", next)) {
+		return
+	}
+	typed := r.PostForm.Get("code")
+	if typed == "" || len(typed) > 64 {
+		p.Form.Add("code", p.L.T("sms_code.empty"))
+		s.phoneCodePage(w, r, p, si, next, http.StatusBadRequest)
+		return
+	}
+	pending, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	res, err := s.codes.Verify(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash, typed, pending.Phone)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == smsauth.NoChallenge {
+		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
+		return
+	}
+	if res.Outcome != smsauth.Verified {
+		status, _ := s.codeRefused(r, p, si.user.ID, smsauth.PurposeAddPhone, res)
+		s.phoneCodePage(w, r, p, si, next, status)
+		return
+	}
+	// The region was checked when the code was sent; the list may have
+	// changed since, which does not undo a proven number.
+	e164, region, err := smsauth.NormalizeMobile(res.Phone, nil)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	now := s.now()
+	ph := &store.Phone{UserID: si.user.ID, E164: e164, Region: region, VerifiedAt: now, CreatedAt: now}
+	if err := s.db.AddPhone(r.Context(), ph); errors.Is(err, store.ErrConflict) {
+		http.Redirect(w, r, "/account/phones", http.StatusSeeOther)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.useReauth(r, si)
+	masked := sms.Mask(e164)
+	s.audit(r, si.user.ID, "phone_added", masked)
+	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]string{"number": masked, "time": timeIn(now)})
+	if si.sess.Strength == string(authn.StrengthPassword) {
+		sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
+			UserID: si.user.ID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
+			IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+		})
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.sessionReplaced(r, si, sess)
+	}
+	if next != "" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account/phones?done=added", http.StatusSeeOther)
+}
+
+func (s *Server) phoneRemovePage(w http.ResponseWriter, r *http.Request, p *web.Page, ph *store.Phone, status int) {
+	p.Data = &phoneFormData{Masked: sms.Mask(ph.E164), Action: "/account/phones/" + url.PathEscape(ph.ID) + "/remove"}
+	s.render.Render(w, status, "phone_remove", p)
+}
+
+// lastRequired reports whether ph is the last number of an account that
+// always requires multi-factor authentication: it cannot be removed.
+func (s *Server) lastRequired(r *http.Request, si *signedIn) (bool, error) {
+	if !si.user.RequireMFA {
+		return false, nil
+	}
+	n, err := s.db.CountPhones(r.Context(), si.user.ID)
+	return n <= 1, err
+}
+
+// phoneRemoveForm asks to confirm the removal of a number.
+func (s *Server) phoneRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	ph, err := s.db.PhoneByID(r.Context(), si.user.ID, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if s.needsReauth(w, r, si, r.URL.Path) {
+		return
+	}
+	p := s.page(r, "phone_remove.title")
+	status := http.StatusOK
+	if last, err := s.lastRequired(r, si); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if last {
+		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		status = http.StatusConflict
+	}
+	s.phoneRemovePage(w, r, p, ph, status)
+}
+
+// phoneRemove removes a number; its pending login codes die with it.
+func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	ph, err := s.db.PhoneByID(r.Context(), si.user.ID, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if s.needsReauth(w, r, si, r.URL.Path) {
+		return
+	}
+	if last, err := s.lastRequired(r, si); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if last {
+		p := s.page(r, "phone_remove.title")
+		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		s.phoneRemovePage(w, r, p, ph, http.StatusConflict)
+		return
+	}
+	if err := s.db.DeletePhone(r.Context(), si.user.ID, ph.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internal(w, r, err)
+		return
+	}
+	if err := s.codes.Abandon(r.Context(), si.user.ID, smsauth.PurposeLogin); err != nil {
+		s.log.Error("end the codes of a removed number", "err", err)
+	}
+	s.useReauth(r, si)
+	masked := sms.Mask(ph.E164)
+	s.audit(r, si.user.ID, "phone_removed", masked)
+	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]string{"number": masked, "time": timeIn(s.now())})
+	http.Redirect(w, r, "/account/phones?done=removed", http.StatusSeeOther)
+}

@@ -1,0 +1,543 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"eulogin/internal/authn"
+	smsauth "eulogin/internal/authn/sms"
+	"eulogin/internal/i18n"
+	"eulogin/internal/regulation"
+	"eulogin/internal/session"
+	"eulogin/internal/sms"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+// The SMS step of a login ("Mobile phone + SMS"), of a step-up (an
+// application needs PASSWORD_SMS and the session has PASSWORD) and of the
+// re-authentication that My Account asks before the account's numbers
+// change. All three run on a login flow (authn.Flow): the password step sets
+// PasswordOK, step-up and re-authentication set StepUp. The challenge of the
+// code is bound to the flow (its hash is the challenge's flow id), so a code
+// is good only in the browser it was asked from. See
+// docs/adr/0008-sms-login.md.
+
+// reauthTTL is how long a re-authentication allows one change of the
+// account's numbers.
+const reauthTTL = 10 * time.Minute
+
+// smsChoiceData is the data of the page where a number is chosen.
+type smsChoiceData struct {
+	Email   string
+	Restart string
+	Lead    string
+	Phones  []phoneRow
+	Hidden  []hiddenField
+}
+
+// phoneRow is one number as the pages show it: masked.
+type phoneRow struct {
+	ID, Masked, Added, LastUsed string
+	Checked                     bool
+}
+
+// smsCodeData is the data of the page where a code is typed.
+type smsCodeData struct {
+	Lead         string
+	Masked       string
+	Action       string // where the code is posted
+	ResendAction string // where "Send a new code" posts
+	CanResend    bool
+	ResendAt     string // "HH:MM UTC", when CanResend is false
+	BackURL      string // "Choose another number" / "Cancel"
+	BackLabel    string
+	Submit       string // the button's label
+	Hidden       []hiddenField
+}
+
+// smsSteps returns the step of the number choice and the code pages.
+func smsSteps(p *web.Page, f *authn.Flow, code bool) string {
+	if f.StepUp {
+		if code {
+			return step(p, 2, 2)
+		}
+		return step(p, 1, 2)
+	}
+	return step(p, 4, 4)
+}
+
+// smsFlow loads the flow of an SMS step: the password must have been
+// checked, or (step-up) the flow's session must still be the browser's.
+func (s *Server) smsFlow(w http.ResponseWriter, r *http.Request) (*authn.Flow, string, bool) {
+	f, hash, ok := s.requireFlow(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	switch {
+	case f.StepUp:
+		si := current(r)
+		if si == nil || si.user.ID != f.UserID || si.sess.Hash != f.SessionHash {
+			s.endFlow(w, r, hash)
+			http.Redirect(w, r, flowRestart(f), http.StatusSeeOther)
+			return nil, "", false
+		}
+	case !f.PasswordOK || f.UserID == "":
+		http.Redirect(w, r, "/login/method", http.StatusSeeOther)
+		return nil, "", false
+	}
+	return f, hash, true
+}
+
+// phoneRows returns the numbers of an account, masked, the one with id
+// checked (or the first).
+func (s *Server) phoneRows(ctx context.Context, userID, checked string) ([]phoneRow, []store.Phone, error) {
+	phones, err := s.db.ListPhones(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]phoneRow, 0, len(phones))
+	for i, ph := range phones {
+		row := phoneRow{ID: ph.ID, Masked: sms.Mask(ph.E164), Added: timeIn(ph.CreatedAt), Checked: ph.ID == checked || checked == "" && i == 0}
+		if !ph.LastUsedAt.IsZero() {
+			row.LastUsed = timeIn(ph.LastUsedAt)
+		}
+		rows = append(rows, row)
+	}
+	return rows, phones, nil
+}
+
+func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
+	p.Step = smsSteps(p, f, false)
+	rows, _, err := s.phoneRows(r.Context(), f.UserID, p.Form.Get("phone"))
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	d := &smsChoiceData{Email: f.Email, Restart: flowRestart(f), Phones: rows}
+	switch {
+	case f.Reauth:
+		d.Lead = p.L.T("login_sms.lead_reauth")
+	case f.StepUp && f.Service != "":
+		d.Lead = p.L.T("login_sms.lead_step_up", "service", s.serviceName(r, p.L, f.ServiceID))
+	default:
+		d.Lead = p.L.T("login_sms.lead")
+	}
+	p.Data = d
+	s.render.Render(w, status, "login_sms", p)
+}
+
+// serviceName returns the translated name of a registered service, or "".
+func (s *Server) serviceName(r *http.Request, l *i18n.Localizer, id string) string {
+	svc, err := s.cas.Service(r.Context(), id)
+	if err != nil {
+		return ""
+	}
+	return svc.DisplayName(l.Lang)
+}
+
+// smsChooseForm is the choice of the number the code goes to.
+func (s *Server) smsChooseForm(w http.ResponseWriter, r *http.Request) {
+	f, _, ok := s.smsFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "login_sms.title")
+	if f.PhoneID != "" {
+		p.Form.Values.Set("phone", f.PhoneID)
+	}
+	s.smsChoicePage(w, r, p, f, http.StatusOK)
+}
+
+// loginThrottle returns the throttle keys and limits of the account and the
+// client address: the ones of the password step, which wrong codes count
+// against too.
+func (s *Server) loginThrottle(r *http.Request, email string) (acctKey string, acctLimit regulation.Limit, ipKey string, ipLimit regulation.Limit) {
+	return "login:email:" + email, regulation.Limit{Max: s.cfg.LoginFailures, Window: s.cfg.LoginWindow},
+		"login:ip:" + s.clientIP(r), regulation.Limit{Max: s.cfg.IPFailures, Window: s.cfg.LoginWindow}
+}
+
+// smsSend sends a code to the chosen number.
+func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.smsFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "login_sms.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	ph, err := s.db.PhoneByID(r.Context(), f.UserID, p.Form.Get("phone"))
+	if errors.Is(err, store.ErrNotFound) {
+		p.Form.Add("phone", p.L.T("login_sms.choose"))
+		s.smsChoicePage(w, r, p, f, http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
+	if until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if !until.IsZero() {
+		s.audit(r, f.UserID, "login_refused_locked", "")
+		p.Form.Add("phone", p.L.T("login.locked", "time", timeIn(until)))
+		s.smsChoicePage(w, r, p, f, http.StatusTooManyRequests)
+		return
+	}
+	_, err = s.sendCode(r, p.L, smsauth.StartRequest{UserID: f.UserID, Phone: ph.E164, Purpose: smsauth.PurposeLogin, FlowID: hash, IP: s.clientIP(r)})
+	if err != nil {
+		// Back from the code page to the same number: its code is still on
+		// its way.
+		var soon *smsauth.TooSoonError
+		if errors.As(err, &soon) && f.PhoneID == ph.ID {
+			if res, perr := s.codes.Pending(r.Context(), f.UserID, smsauth.PurposeLogin, hash); perr == nil && res.Outcome == smsauth.Waiting && res.Phone == ph.E164 {
+				http.Redirect(w, r, "/login/sms/code", http.StatusSeeOther)
+				return
+			}
+		}
+		if status, handled := s.smsRefused(r, p, "phone", f.UserID, err); handled {
+			s.smsChoicePage(w, r, p, f, status)
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	f.PhoneID = ph.ID
+	if err := s.saveFlow(r, hash, f); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/sms/code", http.StatusSeeOther)
+}
+
+// sendCode starts a challenge and sends its code by SMS, in the page's
+// language. A failed delivery abandons the challenge, so that the user may
+// retry at once, and is audited.
+func (s *Server) sendCode(r *http.Request, l *i18n.Localizer, req smsauth.StartRequest) (smsauth.Issued, error) {
+	iss, err := s.codes.Start(r.Context(), req)
+	if err != nil {
+		return smsauth.Issued{}, err
+	}
+	msg := sms.Message{To: iss.Phone, Text: l.T("sms.text", "product", Product, "code", iss.Code)}
+	if err := s.sms.Send(r.Context(), msg); err != nil {
+		if aerr := s.codes.Abandon(context.WithoutCancel(r.Context()), req.UserID, req.Purpose); aerr != nil {
+			s.log.Error("abandon an undelivered code", "err", aerr)
+		}
+		s.log.Error("send SMS", "to", sms.Mask(iss.Phone), "purpose", req.Purpose, "err", err)
+		s.audit(r, req.UserID, "sms_delivery_failed", sms.Mask(iss.Phone))
+		if errors.Is(err, sms.ErrDelivery) {
+			return smsauth.Issued{}, err
+		}
+		return smsauth.Issued{}, fmt.Errorf("%w: %w", sms.ErrDelivery, err)
+	}
+	s.audit(r, req.UserID, "sms_sent", sms.Mask(iss.Phone))
+	return iss, nil
+}
+
+// smsRefused turns a refusal to send a code into a translated error on
+// field, audited; handled is false for unexpected errors.
+func (s *Server) smsRefused(r *http.Request, p *web.Page, field, userID string, err error) (status int, handled bool) {
+	var soon *smsauth.TooSoonError
+	var capErr *smsauth.CapError
+	switch {
+	case errors.As(err, &soon):
+		p.Form.Add(field, p.L.T("sms.too_soon", "time", clockIn(soon.ResendAt)))
+		return http.StatusTooManyRequests, true
+	case errors.As(err, &capErr):
+		s.audit(r, userID, "sms_refused_cap", string(capErr.Cap))
+		p.Form.Add(field, p.L.T("sms.cap."+string(capErr.Cap), "time", timeIn(capErr.Until)))
+		return http.StatusTooManyRequests, true
+	case errors.Is(err, sms.ErrDelivery):
+		p.Form.Add(field, p.L.T("sms.delivery_failed"))
+		return http.StatusBadGateway, true
+	}
+	return 0, false
+}
+
+// clockIn formats a resend time to the minute, rounded up so that the time
+// shown has always come when the user acts on it.
+func clockIn(t time.Time) string {
+	if c := t.Truncate(time.Minute); c.Before(t) {
+		t = c.Add(time.Minute)
+	}
+	return t.UTC().Format("15:04 UTC")
+}
+
+// codeData fills the code page from the state of its challenge.
+func (s *Server) codeData(p *web.Page, res smsauth.Result) *smsCodeData {
+	d := &smsCodeData{Masked: sms.Mask(res.Phone), CanResend: res.Outcome != smsauth.Waiting || !s.now().Before(res.ResendAt)}
+	if !d.CanResend {
+		d.ResendAt = clockIn(res.ResendAt)
+	}
+	d.Lead = p.L.T("sms_code.lead", "number", d.Masked)
+	return d
+}
+
+func (s *Server) smsCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) {
+	p.Step = smsSteps(p, f, true)
+	res, err := s.codes.Pending(r.Context(), f.UserID, smsauth.PurposeLogin, hash)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == smsauth.NoChallenge {
+		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		return
+	}
+	d := s.codeData(p, res)
+	d.Action, d.ResendAction = "/login/sms/code", "/login/sms/resend"
+	d.BackURL, d.BackLabel = "/login/sms", p.L.T("sms_code.other_number")
+	d.Submit = p.L.T("sms_code.submit_login")
+	p.Data = d
+	s.render.Render(w, status, "sms_code", p)
+}
+
+// smsCodeForm is the page where the code is typed.
+func (s *Server) smsCodeForm(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.smsFlow(w, r)
+	if !ok {
+		return
+	}
+	s.smsCodePage(w, r, s.page(r, "sms_code.title"), f, hash, http.StatusOK)
+}
+
+// smsResend sends a new code to the number of the flow, once the wait is
+// over (the page disables the button before; the server refuses too).
+func (s *Server) smsResend(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.smsFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "sms_code.title")
+	ph, err := s.db.PhoneByID(r.Context(), f.UserID, f.PhoneID)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
+	if until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if !until.IsZero() {
+		s.audit(r, f.UserID, "login_refused_locked", "")
+		p.Form.Add("code", p.L.T("login.locked", "time", timeIn(until)))
+		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
+		return
+	}
+	if _, err := s.sendCode(r, p.L, smsauth.StartRequest{UserID: f.UserID, Phone: ph.E164, Purpose: smsauth.PurposeLogin, FlowID: hash, IP: s.clientIP(r)}); err != nil {
+		if status, handled := s.smsRefused(r, p, "code", f.UserID, err); handled {
+			s.smsCodePage(w, r, p, f, hash, status)
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/sms/code?sent=1", http.StatusSeeOther)
+}
+
+// smsCodeCheck checks the code. Wrong codes count against the throttles of
+// the password step as well as against the challenge's 5 tries.
+func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
+	f, hash, ok := s.smsFlow(w, r)
+	if !ok {
+		return
+	}
+	p := s.page(r, "sms_code.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	typed := r.PostForm.Get("code")
+	p.Form = web.NewForm(nil) // a code is never shown again
+	if len(typed) > 64 {
+		typed = ""
+	}
+	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
+	until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !until.IsZero() {
+		s.audit(r, f.UserID, "login_refused_locked", "")
+		p.Form.Add("code", p.L.T("login.locked", "time", timeIn(until)))
+		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
+		return
+	}
+	if typed == "" {
+		p.Form.Add("code", p.L.T("sms_code.empty"))
+		s.smsCodePage(w, r, p, f, hash, http.StatusBadRequest)
+		return
+	}
+	ph, err := s.db.PhoneByID(r.Context(), f.UserID, f.PhoneID)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	res, err := s.codes.Verify(r.Context(), f.UserID, smsauth.PurposeLogin, hash, typed, ph.E164)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == smsauth.NoChallenge {
+		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		return
+	}
+	if res.Outcome != smsauth.Verified {
+		status, counted := s.codeRefused(r, p, f.UserID, smsauth.PurposeLogin, res)
+		if counted {
+			for _, k := range []string{acctKey, ipKey} {
+				if err := s.reg.Hit(r.Context(), k); err != nil {
+					s.internal(w, r, err)
+					return
+				}
+			}
+		}
+		s.smsCodePage(w, r, p, f, hash, status)
+		return
+	}
+	if err := s.db.TouchPhone(r.Context(), f.UserID, ph.ID, s.now()); err != nil {
+		s.log.Error("touch phone", "err", err)
+	}
+	s.reg.Clear(r.Context(), acctKey)
+	s.smsDone(w, r, f, hash)
+}
+
+// codeRefused puts the message of a refused code on the field "code" and
+// audits it; a code killed by wrong tries is ended so that a new one can be
+// sent at once. counted reports whether the try was a wrong code (it counts
+// against the login throttles).
+func (s *Server) codeRefused(r *http.Request, p *web.Page, userID, purpose string, res smsauth.Result) (status int, counted bool) {
+	s.audit(r, userID, "sms_code_refused", res.Outcome.String())
+	switch res.Outcome {
+	case smsauth.WrongCode, smsauth.OtherNumber:
+		p.Form.Add("code", p.L.T("sms_code.wrong", "n", fmt.Sprint(res.AttemptsLeft)))
+		return http.StatusUnauthorized, true
+	case smsauth.TooManyTries:
+		// A dead code does not hold the wait for a new one.
+		if err := s.codes.Abandon(r.Context(), userID, purpose); err != nil {
+			s.log.Error("end a dead code", "err", err)
+		}
+		p.Form.Add("code", p.L.T("sms_code.too_many_tries"))
+		return http.StatusUnauthorized, true
+	case smsauth.Expired:
+		p.Form.Add("code", p.L.T("sms_code.expired"))
+		return http.StatusGone, false
+	case smsauth.AlreadyUsed:
+		p.Form.Add("code", p.L.T("sms_code.already_used"))
+		return http.StatusGone, false
+	}
+	p.Form.Add("code", p.L.T("sms_code.expired"))
+	return http.StatusGone, false
+}
+
+// smsDone ends a successful SMS step: a new session (new id) with strength
+// PASSWORD_SMS, then the application, the next page, or My Account. A
+// re-authentication also allows one change of the account's numbers.
+func (s *Server) smsDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string) {
+	old := current(r)
+	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
+		UserID: f.UserID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
+		IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+	})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.sessionReplaced(r, old, sess)
+	switch {
+	case f.Reauth:
+		s.audit(r, f.UserID, "reauth_success", string(authn.StrengthPasswordSMS))
+		if err := s.grantReauth(r, sess); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	case f.StepUp:
+		s.audit(r, f.UserID, "step_up_success", string(authn.StrengthPasswordSMS))
+	default:
+		s.audit(r, f.UserID, "login_success", string(authn.StrengthPasswordSMS))
+	}
+	s.endFlow(w, r, hash)
+	if f.Service != "" {
+		s.casAfterLogin(w, r, f, sess)
+		return
+	}
+	next := f.Next
+	if next == "" {
+		next = "/account"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// reauthKey is where the re-authentication of a session is kept (in the
+// table of login flows, which expires and sweeps it).
+func reauthKey(sessHash string) string { return session.Hash("reauth\x00" + sessHash) }
+
+type reauthGrant struct {
+	UserID string    `json:"user_id"`
+	At     time.Time `json:"at"`
+}
+
+// grantReauth records that session sess passed the SMS step just now.
+func (s *Server) grantReauth(r *http.Request, sess *store.Session) error {
+	now := s.now()
+	data, err := json.Marshal(reauthGrant{UserID: sess.UserID, At: now})
+	if err != nil {
+		return err
+	}
+	return s.db.PutFlow(r.Context(), reauthKey(sess.Hash), data, now, now.Add(reauthTTL))
+}
+
+// reauthenticated reports whether the session of si passed the SMS step in
+// the last reauthTTL and has not used it yet.
+func (s *Server) reauthenticated(r *http.Request, si *signedIn) (bool, error) {
+	data, err := s.db.Flow(r.Context(), reauthKey(si.sess.Hash), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var g reauthGrant
+	if err := json.Unmarshal(data, &g); err != nil || g.UserID != si.user.ID {
+		return false, nil
+	}
+	return true, nil
+}
+
+// useReauth spends the re-authentication of the session of si.
+func (s *Server) useReauth(r *http.Request, si *signedIn) {
+	if err := s.db.DeleteFlow(r.Context(), reauthKey(si.sess.Hash)); err != nil {
+		s.log.Error("spend a re-authentication", "err", err)
+	}
+}
+
+// startReauth sends a signed-in user through the SMS step, then to next.
+func (s *Server) startReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) {
+	f := &authn.Flow{
+		Email: si.user.Email, UserID: si.user.ID, Next: next, Started: s.now(),
+		StepUp: true, Reauth: true, SessionHash: si.sess.Hash,
+	}
+	if err := s.startFlow(w, r, f); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+}
