@@ -1,0 +1,240 @@
+package mobileapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Paths of the app API, relative to the IdP's base URL.
+const (
+	PathEnrol    = "/app/v1/enrol"
+	PathConfirm  = "/app/v1/enrol/confirm"
+	PathNonce    = "/app/v1/nonce"
+	PathRequests = "/app/v1/requests"
+)
+
+// Headers that authenticate GET /app/v1/requests.
+const (
+	HeaderNonce     = "X-EULogin-Nonce"
+	HeaderTimestamp = "X-EULogin-Timestamp"
+	HeaderSignature = "X-EULogin-Signature"
+)
+
+// DefaultMaxWait is the longest a long poll of GET /app/v1/requests waits.
+const DefaultMaxWait = 25 * time.Second
+
+// maxBody is the largest request body the API reads.
+const maxBody = 16 << 10
+
+// Handler is the /app/v1 JSON API that apps talk to. Mount it on the IdP's
+// mux at "/app/v1/". It has no cookies and no CSRF exposure: every call is
+// authenticated by an enrolment code or a device signature.
+type Handler struct {
+	Service *Service
+	Logger  *slog.Logger  // nil discards
+	MaxWait time.Duration // 0 means DefaultMaxWait
+
+	once sync.Once
+	mux  *http.ServeMux
+}
+
+// ServeHTTP serves the API.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(func() {
+		m := http.NewServeMux()
+		m.HandleFunc("POST "+PathEnrol, h.enrol)
+		m.HandleFunc("POST "+PathConfirm, h.confirm)
+		m.HandleFunc("GET "+PathNonce, h.nonce)
+		m.HandleFunc("GET "+PathRequests, h.requests)
+		m.HandleFunc("POST "+PathRequests+"/{id}", h.answer)
+		m.HandleFunc("/app/v1/", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusNotFound, ErrorResponse{V: Version, Error: "not_found", Message: "no such endpoint"})
+		})
+		h.mux = m
+	})
+	w.Header().Set("Cache-Control", "no-store")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
+	var req EnrolRequest
+	if !h.read(w, r, &req) {
+		return
+	}
+	pub, err := B64.DecodeString(req.PublicKey)
+	if err != nil {
+		h.fail(w, r, ErrBadRequest)
+		return
+	}
+	e, err := h.Service.Enrol(r.Context(), req.Code, pub, req.DeviceName)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	qr, err := EncodePublicKey(h.Service.Keys.QRPublicKey())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, EnrolResponse{V: Version, DeviceID: e.DeviceID, DeviceName: e.DeviceName, Account: e.Account,
+		OTPSecret: B64.EncodeToString(e.OTPSecret), QRKey: qr, PINLength: e.PINLength})
+}
+
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
+	var req ConfirmRequest
+	if !h.read(w, r, &req) {
+		return
+	}
+	sig, err := B64.DecodeString(req.Signature)
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return
+	}
+	if err := h.Service.ConfirmEnrolment(r.Context(), req.DeviceID, req.PIN, req.Timestamp, sig); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: EnrolConfirmed})
+}
+
+func (h *Handler) nonce(w http.ResponseWriter, _ *http.Request) {
+	n, exp := h.Service.Nonce()
+	writeJSON(w, http.StatusOK, NonceResponse{V: Version, Nonce: n, Expires: exp.Unix()})
+}
+
+// requests lists the pending requests of a device; with wait=N (seconds) it
+// long-polls until there is one, N, or MaxWait.
+func (h *Handler) requests(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	if err != nil {
+		h.fail(w, r, ErrBadRequest)
+		return
+	}
+	sig, err := B64.DecodeString(r.Header.Get(HeaderSignature))
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return
+	}
+	d, err := h.Service.AuthenticateDevice(r.Context(), q.Get("device"), r.Header.Get(HeaderNonce), ts, sig)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var rs []Request
+	if wait, _ := strconv.Atoi(q.Get("wait")); wait > 0 {
+		max := h.MaxWait
+		if max <= 0 {
+			max = DefaultMaxWait
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), min(time.Duration(wait)*time.Second, max))
+		rs, err = h.Service.WaitPending(ctx, d)
+		cancel()
+	} else {
+		rs, err = h.Service.Pending(r.Context(), d)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := RequestsResponse{V: Version, Requests: []WireRequest{}}
+	for _, x := range rs {
+		out.Requests = append(out.Requests, WireRequest{ID: x.ID, Challenge: x.Challenge, Service: x.Service, Browser: x.Browser, IP: x.IP,
+			Time: x.CreatedAt.Unix(), Expires: x.ExpiresAt.Unix(), Numbers: x.Numbers})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
+	var req AnswerRequest
+	if !h.read(w, r, &req) {
+		return
+	}
+	sig, err := B64.DecodeString(req.Signature)
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return
+	}
+	st, err := h.Service.Answer(r.Context(), Answer{RequestID: r.PathValue("id"), DeviceID: req.DeviceID, Decision: req.Decision,
+		Number: req.Number, PIN: req.PIN, Timestamp: req.Timestamp, Signature: sig})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: st})
+}
+
+// read decodes a JSON body of version Version, or answers 400.
+func (h *Handler) read(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		h.fail(w, r, ErrBadRequest)
+		return false
+	}
+	var ver struct{ V int }
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &ver)
+	if ver.V != Version {
+		writeJSON(w, http.StatusBadRequest, ErrorResponse{V: Version, Error: "unsupported_version", Message: "this server speaks version 1"})
+		return false
+	}
+	return true
+}
+
+// apiErrors maps errors to their wire code and HTTP status.
+var apiErrors = []struct {
+	err    error
+	code   string
+	status int
+	msg    string
+}{
+	{ErrBadRequest, "bad_request", http.StatusBadRequest, "malformed request"},
+	{ErrInvalidCode, "invalid_code", http.StatusNotFound, "this code is unknown, already used or expired: start again on the computer"},
+	{ErrUnknownDevice, "unknown_device", http.StatusUnauthorized, "this device is not registered for the account (it may have been removed)"},
+	{ErrNotConfirmed, "not_confirmed", http.StatusForbidden, "this device has not finished its enrolment"},
+	{ErrBadSignature, "invalid_signature", http.StatusUnauthorized, "the signature does not match this device's key"},
+	{ErrStale, "stale", http.StatusUnauthorized, "the request is not fresh: check the phone's clock"},
+	{ErrWrongPIN, "wrong_pin", http.StatusForbidden, "wrong PIN"},
+	{ErrLocked, "locked", http.StatusForbidden, "this device is locked after too many wrong PINs"},
+	{ErrWrongNumber, "wrong_number", http.StatusForbidden, "this is not the number shown in the browser: the login was refused"},
+	{ErrExpired, "expired", http.StatusGone, "the request expired"},
+	{ErrAnswered, "answered", http.StatusConflict, "the request was already answered"},
+	{ErrNotFound, "not_found", http.StatusNotFound, "no such request"},
+}
+
+// fail answers an error with its wire code; unknown errors are logged and
+// answered 500 without detail.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	for _, e := range apiErrors {
+		if errors.Is(err, e.err) {
+			resp := ErrorResponse{V: Version, Error: e.code, Message: e.msg}
+			if pe, ok := errors.AsType[*PINError](err); ok {
+				resp.AttemptsLeft = pe.Left
+			}
+			writeJSON(w, e.status, resp)
+			return
+		}
+	}
+	h.logger().ErrorContext(r.Context(), "mobile app API", "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, ErrorResponse{V: Version, Error: "internal", Message: "internal error, try again later"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
