@@ -39,6 +39,7 @@ Usage:
   eulogin serve [idp|eci] [flags]   start the servers (default: all of them)
   eulogin migrate [flags]           apply database migrations and exit
   eulogin service add|list|remove   manage the applications (CAS services) allowed to use EU Login
+  eulogin eci reviewer add|remove|list EMAIL   manage the Commission reviewers of the ECI portal
   eulogin version                   print the version
 
 Run "eulogin serve --help" for every setting.
@@ -59,6 +60,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stderr)
 	case "service":
 		return serviceCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "eci":
+		return eciCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "eulogin", Version())
 		return nil

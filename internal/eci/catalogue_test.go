@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"eulogin/internal/eci"
+	"eulogin/internal/eci/rules"
 	"eulogin/internal/i18n"
 )
 
@@ -86,7 +87,7 @@ func TestGuideWords(t *testing.T) {
 
 // keyRE finds message keys of the portal written as string literals in its
 // templates and Go code.
-var keyRE = regexp.MustCompile(`"((?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info)\.[a-z_.0-9]+[a-z0-9])"`)
+var keyRE = regexp.MustCompile(`"((?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info|initiative|member|group|funding|collection|review|invitation|history|mail|rule)\.[a-z_.0-9]+[a-z0-9])"`)
 
 // TestUsedKeysExist scans the portal's templates and Go code, and the
 // shared frame (package web), for message keys and fails when English lacks
@@ -133,10 +134,53 @@ func TestUsedKeysExist(t *testing.T) {
 			t.Errorf("en.json lacks info.%s.title", name)
 		}
 	}
+	// Keys built at run time: the rules' problems (checked against package
+	// rules in TestRuleKeys), statuses, countries, categories, the counted
+	// fields' hints and the history's field names.
+	runtime := []string{"rule.", "status.", "country.", "category.", "initiative.hint_", "initiative.field_", "history.field_"}
 	// Every key of the catalogue is used somewhere (or built at run time).
 	for k := range en {
-		if !found[k] && !strings.HasSuffix(k, ".title") {
+		if !found[k] && !strings.HasSuffix(k, ".title") && !slices.ContainsFunc(runtime, func(p string) bool { return strings.HasPrefix(k, p) }) {
 			t.Errorf("en.json has key %q that nothing uses", k)
+		}
+	}
+}
+
+// TestRuleKeys: every problem, status, country and category the portal can
+// show has its message in English (and so, by TestCataloguesComplete, in
+// every language).
+func TestRuleKeys(t *testing.T) {
+	b, err := eci.LoadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := b.Catalogue("en")
+	want := []string{
+		"rule.member_unconfirmed", "rule.member_not_citizen", "rule.member_under_age", "rule.group_too_few",
+		"rule.group_too_few_meps", "rule.group_too_few_countries", "rule.group_too_many", "rule.no_representative",
+		"rule.no_substitute", "rule.same_contacts", "rule.missing_title", "rule.bad_website", "rule.bad_category",
+		"rule.bad_language", "rule.missing_objectives", "rule.missing_treaty", "rule.missing_category",
+		"rule.missing_language", "rule.collection_start_past", "rule.collection_start_late",
+		"country.OTHER", "history.field_created",
+	}
+	for _, f := range []string{"title", "objectives", "annex", "treaty", "website"} {
+		want = append(want, "rule.too_long_"+f)
+	}
+	for _, f := range []string{"title", "objectives", "annex", "treaty"} {
+		want = append(want, "initiative.hint_"+f)
+	}
+	for _, st := range []string{"DRAFT", "SUBMITTED", "REGISTERED", "PARTIALLY_REGISTERED", "REFUSED"} {
+		want = append(want, "status."+st)
+	}
+	for _, c := range rules.Countries {
+		want = append(want, "country."+c)
+	}
+	for _, c := range rules.Categories {
+		want = append(want, "category."+c)
+	}
+	for _, k := range want {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en.json lacks %q", k)
 		}
 	}
 }

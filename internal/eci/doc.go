@@ -49,8 +49,16 @@
 // Pages are rendered by package web in the frame shared with the identity
 // provider, with the portal's own templates (templates/) and its own
 // catalogues (locales/, loaded by LoadBundle). routes.go lists every
-// endpoint. Later features (drafting an initiative, the group of organisers,
-// the Commission's review) add their handlers to routes.go behind
-// requireOrganiser, their tables as new numbered migrations of ecistore, and
-// fill the dashboard's "initiatives" template block.
+// endpoint.
+//
+// Initiatives (initiatives.go, group.go): the representative drafts an
+// initiative, invites the members of the group by a single-use link (only
+// its hash is stored), each member signs in through EU Login, joins and
+// confirms their details; the page of the initiative shows what is still
+// missing, computed by package rules; the representative submits it when
+// nothing is; reviewers (granted by "eulogin eci reviewer add") register or
+// refuse it; the representative then picks the collection start. Every
+// handler loads the initiative with load, which answers "not found" to
+// anyone who may not see it, and checks the representative's rights with
+// repDraft; every change is kept in the initiative's history and audited.
 package eci

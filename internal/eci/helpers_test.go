@@ -251,7 +251,7 @@ var (
 	tagRE   = regexp.MustCompile(`<[^>]+>`)
 	// rawKeyRE finds message keys of the portal's catalogues that reached a
 	// page untranslated.
-	rawKeyRE = regexp.MustCompile(`\b(?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info)\.[a-z_]+(?:\.[a-z0-9_]+)?\b`)
+	rawKeyRE = regexp.MustCompile(`\b(?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info|initiative|member|group|funding|collection|review|invitation|history|mail|rule|status|country|category)\.[a-z_]+(?:\.[a-z0-9_]+)?\b`)
 )
 
 // text returns the text of an HTML fragment.

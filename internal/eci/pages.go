@@ -32,12 +32,23 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 
 // dashboardData is the data of the dashboard.
 type dashboardData struct {
-	Strength  string    // the strength of this login, in words
-	LoginTime time.Time // when the user authenticated at EU Login
+	Strength    string          // the strength of this login, in words
+	LoginTime   time.Time       // when the user authenticated at EU Login
+	Initiatives []initiativeRow // the initiatives of which the user is a member
+	Reviewer    bool            // the user reviews registration requests
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, o *organiser) {
 	d := dashboardData{Strength: strengthName(s.localizer(r), o.Session.Strength), LoginTime: o.Session.LoginDate}
+	var err error
+	if d.Initiatives, err = s.myInitiatives(r.Context(), s.localizer(r), o); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if d.Reviewer, err = s.reviewer(r.Context(), o); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.render.Render(w, http.StatusOK, "dashboard", s.page(r, "dashboard.title", d))
 }
 

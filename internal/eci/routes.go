@@ -3,9 +3,11 @@ package eci
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/i18n"
@@ -19,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
 	mux.HandleFunc("GET /static/{$}", s.notFound) // no listing of the folder
+	mux.Handle("GET /eci-static/", s.portalStatic())
 	mux.HandleFunc("GET /{$}", s.landing)
 
 	// Logging in through the identity provider (CAS), and out.
@@ -34,6 +37,28 @@ func (s *Server) routes() http.Handler {
 	// The organiser account.
 	mux.Handle("GET /dashboard", s.requireOrganiser(s.dashboard))
 
+	// Initiatives (issue 7). Who may do what is checked in each handler
+	// (load, repDraft): members see their initiative, the representative
+	// edits and submits it, reviewers see and decide submitted ones.
+	mux.Handle("GET /initiatives/new", s.requireOrganiser(s.newInitiative))
+	mux.Handle("POST /initiatives", s.requireOrganiser(s.createInitiative))
+	mux.Handle("GET /initiatives/{id}", s.requireOrganiser(s.showInitiative))
+	mux.Handle("GET /initiatives/{id}/edit", s.requireOrganiser(s.editInitiative))
+	mux.Handle("POST /initiatives/{id}/edit", s.requireOrganiser(s.updateInitiative))
+	mux.Handle("GET /initiatives/{id}/history", s.requireOrganiser(s.history))
+	mux.Handle("GET /initiatives/{id}/document", s.requireOrganiser(s.document))
+	mux.Handle("POST /initiatives/{id}/members", s.requireOrganiser(s.invite))
+	mux.Handle("GET /initiatives/{id}/details", s.requireOrganiser(s.details))
+	mux.Handle("POST /initiatives/{id}/details", s.requireOrganiser(s.saveDetails))
+	mux.Handle("POST /initiatives/{id}/contacts", s.requireOrganiser(s.contacts))
+	mux.Handle("POST /initiatives/{id}/funding", s.requireOrganiser(s.addFunding))
+	mux.Handle("POST /initiatives/{id}/submit", s.requireOrganiser(s.submit))
+	mux.Handle("POST /initiatives/{id}/collection", s.requireOrganiser(s.collectionStart))
+	mux.Handle("POST /initiatives/{id}/decision", s.requireOrganiser(s.decide))
+	mux.Handle("GET /invitations/{token}", s.requireOrganiser(s.showInvitation))
+	mux.Handle("POST /invitations/{token}", s.requireOrganiser(s.acceptInvitation))
+	mux.Handle("GET /review", s.requireOrganiser(s.reviewQueue))
+
 	// Information pages.
 	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
 	mux.HandleFunc("GET /accessibility", s.infoPage("accessibility"))
@@ -44,7 +69,7 @@ func (s *Server) routes() http.Handler {
 	var h http.Handler = mux
 	h = s.withOrganiser(h)
 	h = s.withLanguage(h)
-	h = http.MaxBytesHandler(h, 1<<20)
+	h = limitBody(h)
 	cop := http.NewCrossOriginProtection()
 	// The single-logout back channel is a server-to-server POST that uses no
 	// cookie; it ends a session only by naming its secret service ticket.
@@ -59,6 +84,36 @@ func (s *Server) routes() http.Handler {
 	h = web.SecureHeaders(h, s.secure)
 	h = s.recoverer(h)
 	return h
+}
+
+// limitBody bounds request bodies: 1 MiB, except the draft form, which
+// carries the draft legal act (up to MaxDocument plus the texts).
+func limitBody(next http.Handler) http.Handler {
+	small := http.MaxBytesHandler(next, 1<<20)
+	large := http.MaxBytesHandler(next, MaxDocument+1<<20)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if r.Method == http.MethodPost && (p == "/initiatives" || strings.HasPrefix(p, "/initiatives/") && strings.HasSuffix(p, "/edit")) {
+			large.ServeHTTP(w, r)
+			return
+		}
+		small.ServeHTTP(w, r)
+	})
+}
+
+// portalStatic serves the portal's own static files (its style sheet
+// additions and the character counter) under /eci-static/.
+func (s *Server) portalStatic() http.Handler {
+	sub, _ := fs.Sub(static, "static")
+	fsrv := http.StripPrefix("/eci-static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
 }
 
 // organiser is the signed-in user of a request and their session.
@@ -105,7 +160,7 @@ func (s *Server) withOrganiser(next http.Handler) http.Handler {
 // the health check, and the single-logout back channel.
 func skipSession(r *http.Request) bool {
 	p := r.URL.Path
-	return len(p) >= 8 && p[:8] == "/static/" || p == "/healthz" || (p == "/cas/callback" && r.Method == http.MethodPost)
+	return len(p) >= 8 && p[:8] == "/static/" || strings.HasPrefix(p, "/eci-static/") || p == "/healthz" || (p == "/cas/callback" && r.Method == http.MethodPost)
 }
 
 // requireOrganiser sends visitors without a session to log in, and back here

@@ -26,6 +26,9 @@ var templates embed.FS
 //go:embed locales/*.json
 var locales embed.FS
 
+//go:embed static
+var static embed.FS
+
 // Default session timeouts (NIST SP 800-63B, AAL2: reauthenticate after 30
 // minutes of inactivity and at least every 12 hours).
 const (
@@ -81,6 +84,9 @@ type Deps struct {
 	// timeout, no redirects followed).
 	HTTPClient *http.Client
 	Now        func() time.Time // nil: time.Now
+	// Mailer sends invitations and the group's notifications; nil: the
+	// portal shows the invitation link for the representative to send.
+	Mailer Mailer
 }
 
 // Server is the ECI organiser portal, an http.Handler.
@@ -92,6 +98,7 @@ type Server struct {
 	cas     *casclient.Client
 	render  *web.Renderer
 	now     func() time.Time
+	mailer  Mailer
 	secure  bool // served over https: Secure cookies, HSTS
 	handler http.Handler
 }
@@ -125,7 +132,7 @@ func NewServer(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, render: r, now: d.Now,
+		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, render: r, now: d.Now, mailer: d.Mailer,
 		cas:    &casclient.Client{BaseURL: cfg.IdPURL, HTTP: d.HTTPClient},
 		secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 	}
@@ -222,6 +229,9 @@ func (s *Server) page(r *http.Request, titleKey string, data any) *web.Page {
 		p.SignedIn = true
 		p.UserName = strings.TrimSpace(o.User.FirstName + " " + o.User.LastName)
 		p.Nav = []web.NavLink{{Label: l.T("nav.dashboard"), URL: "/dashboard"}}
+		if ok, err := s.reviewer(r.Context(), o); err == nil && ok {
+			p.Nav = append(p.Nav, web.NavLink{Label: l.T("nav.review"), URL: "/review"})
+		}
 	}
 	p.Data = v
 	return p

@@ -1,6 +1,11 @@
 // Package ecistore is the database of the ECI organiser portal: its own
-// tables (portal_users, portal_sessions, portal_audit), never the identity
-// provider's. The portal knows its users only through what the identity
+// tables (portal_users, portal_sessions, portal_audit, and for initiatives
+// eci_initiatives, eci_history, eci_members, eci_funding, eci_documents,
+// eci_reviewers, eci_registration_seq), never the identity provider's. Every
+// change to an initiative is written with its history entry in the same
+// transaction; changes that apply only in a given status (a draft, a
+// submitted initiative) are conditional updates that return ErrConflict
+// otherwise, so concurrent replicas cannot both win. The portal knows its users only through what the identity
 // provider sent at login (CAS attributes), keyed by the stable user id.
 //
 // The same code runs on SQLite and PostgreSQL. Open uses package store's

@@ -75,6 +75,11 @@ func Run(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Unicode", func(t *testing.T) { testUnicode(t, open) })
 	t.Run("ConcurrentLogins", func(t *testing.T) { testConcurrentLogins(t, open) })
+	t.Run("Initiatives", func(t *testing.T) { testInitiatives(t, open) })
+	t.Run("Invitations", func(t *testing.T) { testInvitations(t, open) })
+	t.Run("Decisions", func(t *testing.T) { testDecisions(t, open) })
+	t.Run("FundingAndDocument", func(t *testing.T) { testFundingAndDocument(t, open) })
+	t.Run("Reviewers", func(t *testing.T) { testReviewers(t, open) })
 }
 
 func newUser(id string, at time.Time) *ecistore.User {

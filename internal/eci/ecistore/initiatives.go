@@ -1,0 +1,431 @@
+package ecistore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Initiative statuses.
+const (
+	StatusDraft               = "DRAFT"
+	StatusSubmitted           = "SUBMITTED"
+	StatusRegistered          = "REGISTERED"
+	StatusPartiallyRegistered = "PARTIALLY_REGISTERED"
+	StatusRefused             = "REFUSED"
+)
+
+// Member statuses.
+const (
+	MemberInvited  = "invited"
+	MemberAccepted = "accepted"
+)
+
+// ErrConflict is returned when a change does not apply to the row's current
+// state: the initiative is no longer a draft, the invitation was already
+// used, the person is already a member.
+var ErrConflict = errors.New("ecistore: conflict with the current state")
+
+// Initiative is a European citizens' initiative prepared in the portal.
+type Initiative struct {
+	ID         int64
+	Status     string
+	Title      string
+	Objectives string
+	Annex      string
+	Treaty     string // relevant Treaty provisions
+	Website    string
+	Categories []string
+	Language   string // the language of the original text
+	// Representative and Substitute are portal user ids ("" for none).
+	Representative, Substitute string
+	CreatedAt, UpdatedAt       time.Time
+	SubmittedAt                time.Time
+	DecidedAt                  time.Time
+	DecidedBy                  string // the reviewer's user id
+	DecisionReasons            string
+	Registration               string // ECI(YYYY)NNNNNN once registered
+	CollectionStart            string // YYYY-MM-DD, "" until chosen
+}
+
+// Editable reports whether the initiative may still change (a draft).
+func (in *Initiative) Editable() bool { return in.Status == StatusDraft }
+
+// Change is one entry of an initiative's history: who changed what, when,
+// with the old and new values as JSON.
+type Change struct {
+	ID       int64
+	At       time.Time
+	UserID   string
+	Field    string
+	Old, New string // JSON
+}
+
+// Member is a member of the group of organisers, invited by e-mail and
+// linked to a portal user once they accept.
+type Member struct {
+	ID           int64
+	InitiativeID int64
+	Name, Email  string // as invited
+	TokenHash    string // SHA-256 (hex) of the invitation token; "" for the creator
+	Status       string // MemberInvited or MemberAccepted
+	InvitedAt    time.Time
+	AcceptedAt   time.Time
+	UserID       string
+	MemberDetails
+}
+
+// MemberDetails are what a member confirms about themselves.
+type MemberDetails struct {
+	FullName    string
+	Nationality string // Member State code
+	Residence   string // country code
+	BirthDate   string // YYYY-MM-DD
+	MEP         bool
+	ConsentAt   time.Time // zero until the member consents
+}
+
+// Funding is a source of support and funding of an initiative.
+type Funding struct {
+	ID           int64
+	InitiativeID int64
+	Sponsor      string
+	AmountCents  int64
+	Received     string // YYYY-MM-DD
+	UpdatedAt    time.Time
+}
+
+// Document is the draft legal act of an initiative.
+type Document struct {
+	InitiativeID int64
+	Name         string
+	Size         int64
+	SHA256       string
+	Content      []byte
+	UploadedAt   time.Time
+	UploadedBy   string
+}
+
+// txn is a transaction with the store's placeholder rewriting.
+type txn struct {
+	ctx context.Context
+	t   *sql.Tx
+	db  *DB
+}
+
+func (x txn) exec(q string, args ...any) (sql.Result, error) {
+	return x.t.ExecContext(x.ctx, x.db.base.Rebind(q), args...)
+}
+
+func (x txn) queryRow(q string, args ...any) *sql.Row {
+	return x.t.QueryRowContext(x.ctx, x.db.base.Rebind(q), args...)
+}
+
+// record appends a change to the initiative's history, its values as JSON.
+func (x txn) record(id int64, at time.Time, userID, field string, old, new any) error {
+	o, err := json.Marshal(old)
+	if err != nil {
+		return err
+	}
+	n, err := json.Marshal(new)
+	if err != nil {
+		return err
+	}
+	_, err = x.exec(`INSERT INTO eci_history (initiative_id, at, user_id, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, ms(at), userID, field, string(o), string(n))
+	return err
+}
+
+// inTx runs fn in a transaction, committing when it returns nil. what
+// names the operation in errors.
+func (db *DB) inTx(ctx context.Context, what string, fn func(x txn) error) error {
+	t, err := db.base.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("ecistore: %s: begin: %w", what, err)
+	}
+	if err := fn(txn{ctx, t, db}); err != nil {
+		t.Rollback()
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return fmt.Errorf("ecistore: %s: %w", what, err)
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("ecistore: %s: commit: %w", what, err)
+	}
+	return nil
+}
+
+const initiativeColumns = `id, status, title, objectives, annex, treaty, website, categories, language, representative, substitute,
+created_at, updated_at, submitted_at, decided_at, decided_by, decision_reasons, COALESCE(registration, ''), collection_start`
+
+type scanner interface{ Scan(...any) error }
+
+func scanInitiative(s scanner) (*Initiative, error) {
+	var in Initiative
+	var cats string
+	var c, u, sub, dec int64
+	err := s.Scan(&in.ID, &in.Status, &in.Title, &in.Objectives, &in.Annex, &in.Treaty, &in.Website, &cats, &in.Language,
+		&in.Representative, &in.Substitute, &c, &u, &sub, &dec, &in.DecidedBy, &in.DecisionReasons, &in.Registration, &in.CollectionStart)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cats != "" {
+		in.Categories = strings.Split(cats, ",")
+	}
+	in.CreatedAt, in.UpdatedAt, in.SubmittedAt, in.DecidedAt = fromMS(c), fromMS(u), fromMS(sub), fromMS(dec)
+	return &in, nil
+}
+
+// CreateInitiative stores a new draft in, created by creator (who becomes
+// its representative and its first member, with the name and e-mail given),
+// records the creation in its history and sets in.ID.
+func (db *DB) CreateInitiative(ctx context.Context, in *Initiative, creator *User, at time.Time) error {
+	in.Status, in.Representative, in.CreatedAt, in.UpdatedAt = StatusDraft, creator.ID, at, at
+	return db.inTx(ctx, "create initiative", func(x txn) error {
+		err := x.queryRow(`INSERT INTO eci_initiatives (status, title, objectives, annex, treaty, website, categories, language, representative, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			in.Status, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, in.Representative, ms(at), ms(at)).Scan(&in.ID)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSpace(creator.FirstName + " " + creator.LastName)
+		if _, err := x.exec(`INSERT INTO eci_members (initiative_id, name, email, status, invited_at, accepted_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			in.ID, name, creator.Email, MemberAccepted, ms(at), ms(at), creator.ID); err != nil {
+			return err
+		}
+		return x.record(in.ID, at, creator.ID, "created", nil, in.Title)
+	})
+}
+
+// Initiative returns the initiative with id.
+func (db *DB) Initiative(ctx context.Context, id int64) (*Initiative, error) {
+	in, err := scanInitiative(db.queryRow(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("ecistore: initiative: %w", err)
+	}
+	return in, err
+}
+
+func (db *DB) initiatives(ctx context.Context, q string, args ...any) ([]Initiative, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: initiatives: %w", err)
+	}
+	defer rows.Close()
+	var out []Initiative
+	for rows.Next() {
+		in, err := scanInitiative(rows)
+		if err != nil {
+			return nil, fmt.Errorf("ecistore: initiatives: %w", err)
+		}
+		out = append(out, *in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: initiatives: %w", err)
+	}
+	return out, nil
+}
+
+// InitiativesOf returns the initiatives of which the user is a member
+// (accepted), newest first.
+func (db *DB) InitiativesOf(ctx context.Context, userID string) ([]Initiative, error) {
+	return db.initiatives(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id IN
+(SELECT initiative_id FROM eci_members WHERE user_id = ? AND status = 'accepted') ORDER BY created_at DESC, id DESC`, userID)
+}
+
+// InitiativesWithStatus returns the initiatives with one of the statuses,
+// the oldest submission first (the reviewers' queue).
+func (db *DB) InitiativesWithStatus(ctx context.Context, statuses ...string) ([]Initiative, error) {
+	if len(statuses) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(statuses))
+	for i, s := range statuses {
+		args[i] = s
+	}
+	return db.initiatives(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE status IN (?`+strings.Repeat(", ?", len(statuses)-1)+`) ORDER BY submitted_at, id`, args...)
+}
+
+// UpdateDraft saves the text fields of a draft (title, objectives, annex,
+// treaty, website, categories, language) from in, and records each changed
+// field in the history. ErrConflict when the initiative is not a draft.
+func (db *DB) UpdateDraft(ctx context.Context, in *Initiative, userID string, at time.Time) error {
+	return db.inTx(ctx, "update draft", func(x txn) error {
+		old, err := scanInitiative(x.queryRow(`SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, in.ID))
+		if err != nil {
+			return err
+		}
+		if old.Status != StatusDraft {
+			return ErrConflict
+		}
+		changed := false
+		for _, f := range []struct {
+			name     string
+			old, new any
+		}{
+			{"title", old.Title, in.Title}, {"objectives", old.Objectives, in.Objectives}, {"annex", old.Annex, in.Annex},
+			{"treaty", old.Treaty, in.Treaty}, {"website", old.Website, in.Website},
+			{"categories", strings.Join(old.Categories, ","), strings.Join(in.Categories, ",")}, {"language", old.Language, in.Language},
+		} {
+			if f.old == f.new {
+				continue
+			}
+			changed = true
+			if err := x.record(in.ID, at, userID, f.name, f.old, f.new); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
+		}
+		res, err := x.exec(`UPDATE eci_initiatives SET title = ?, objectives = ?, annex = ?, treaty = ?, website = ?, categories = ?, language = ?, updated_at = ?
+WHERE id = ? AND status = 'DRAFT'`, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, ms(at), in.ID)
+		return oneRow(res, err)
+	})
+}
+
+// oneRow turns an update that touched no row into ErrConflict.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// SetContacts designates the representative and the substitute (portal
+// user ids, "" for none) of a draft, recording the change.
+func (db *DB) SetContacts(ctx context.Context, id int64, representative, substitute, userID string, at time.Time) error {
+	return db.inTx(ctx, "set contacts", func(x txn) error {
+		var rep, sub string
+		if err := x.queryRow(`SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, id).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
+			return ErrConflict
+		} else if err != nil {
+			return err
+		}
+		if rep != representative {
+			if err := x.record(id, at, userID, "representative", rep, representative); err != nil {
+				return err
+			}
+		}
+		if sub != substitute {
+			if err := x.record(id, at, userID, "substitute", sub, substitute); err != nil {
+				return err
+			}
+		}
+		res, err := x.exec(`UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, representative, substitute, ms(at), id)
+		return oneRow(res, err)
+	})
+}
+
+// Submit turns a draft into a registration request: status SUBMITTED, no
+// longer editable. ErrConflict when it is not a draft.
+func (db *DB) Submit(ctx context.Context, id int64, userID string, at time.Time) error {
+	return db.inTx(ctx, "submit", func(x txn) error {
+		res, err := x.exec(`UPDATE eci_initiatives SET status = 'SUBMITTED', submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), ms(at), id)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		return x.record(id, at, userID, "status", StatusDraft, StatusSubmitted)
+	})
+}
+
+// Decide records the Commission's decision on a submitted initiative:
+// StatusRegistered or StatusPartiallyRegistered (a registration number
+// ECI(year)NNNNNN is allocated, sequentially per year of the decision) or
+// StatusRefused, with the reasons. It returns the registration number
+// ("" when refused). ErrConflict when the initiative is not submitted.
+func (db *DB) Decide(ctx context.Context, id int64, status, reasons, reviewerID string, at time.Time) (string, error) {
+	if status != StatusRegistered && status != StatusPartiallyRegistered && status != StatusRefused {
+		return "", fmt.Errorf("ecistore: decide: %q is not a decision", status)
+	}
+	var number string
+	err := db.inTx(ctx, "decide", func(x txn) error {
+		var cur string
+		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, id).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if cur != StatusSubmitted {
+			return ErrConflict
+		}
+		var reg any // NULL unless registered
+		if status != StatusRefused {
+			year := at.UTC().Year()
+			var seq int
+			if err := x.queryRow(`INSERT INTO eci_registration_seq (year, last) VALUES (?, 1)
+ON CONFLICT (year) DO UPDATE SET last = eci_registration_seq.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
+				return err
+			}
+			number = fmt.Sprintf("ECI(%04d)%06d", year, seq)
+			reg = number
+		}
+		res, err := x.exec(`UPDATE eci_initiatives SET status = ?, decided_at = ?, decided_by = ?, decision_reasons = ?, registration = ?, updated_at = ?
+WHERE id = ? AND status = 'SUBMITTED'`, status, ms(at), reviewerID, reasons, reg, ms(at), id)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		if err := x.record(id, at, reviewerID, "status", StatusSubmitted, status); err != nil {
+			return err
+		}
+		if number != "" {
+			return x.record(id, at, reviewerID, "registration", nil, number)
+		}
+		return nil
+	})
+	return number, err
+}
+
+// SetCollectionStart records the start date (YYYY-MM-DD) of the collection
+// of a registered initiative. ErrConflict when it is not registered.
+func (db *DB) SetCollectionStart(ctx context.Context, id int64, date, userID string, at time.Time) error {
+	return db.inTx(ctx, "set collection start", func(x txn) error {
+		var old string
+		if err := x.queryRow(`SELECT collection_start FROM eci_initiatives WHERE id = ? AND status IN ('REGISTERED', 'PARTIALLY_REGISTERED')`, id).Scan(&old); errors.Is(err, sql.ErrNoRows) {
+			return ErrConflict
+		} else if err != nil {
+			return err
+		}
+		res, err := x.exec(`UPDATE eci_initiatives SET collection_start = ?, updated_at = ? WHERE id = ?`, date, ms(at), id)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		return x.record(id, at, userID, "collection_start", old, date)
+	})
+}
+
+// History returns the changes of an initiative, oldest first.
+func (db *DB) History(ctx context.Context, id int64) ([]Change, error) {
+	rows, err := db.query(ctx, `SELECT id, at, user_id, field, old_value, new_value FROM eci_history WHERE initiative_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: history: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var at int64
+		if err := rows.Scan(&c.ID, &at, &c.UserID, &c.Field, &c.Old, &c.New); err != nil {
+			return nil, fmt.Errorf("ecistore: history: %w", err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: history: %w", err)
+	}
+	return out, nil
+}

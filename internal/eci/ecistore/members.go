@@ -1,0 +1,331 @@
+package ecistore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const memberColumns = `id, initiative_id, name, email, token_hash, status, invited_at, accepted_at, user_id,
+full_name, nationality, residence, birth_date, mep, consent_at`
+
+func scanMember(s scanner) (*Member, error) {
+	var m Member
+	var inv, acc, cons int64
+	var mep int
+	err := s.Scan(&m.ID, &m.InitiativeID, &m.Name, &m.Email, &m.TokenHash, &m.Status, &inv, &acc, &m.UserID,
+		&m.FullName, &m.Nationality, &m.Residence, &m.BirthDate, &mep, &cons)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.MEP = mep != 0
+	m.InvitedAt, m.AcceptedAt, m.ConsentAt = fromMS(inv), fromMS(acc), fromMS(cons)
+	return &m, nil
+}
+
+// Members returns the group of organisers of an initiative, in the order
+// they were invited (the creator first).
+func (db *DB) Members(ctx context.Context, initiativeID int64) ([]Member, error) {
+	rows, err := db.query(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? ORDER BY id`, initiativeID)
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: members: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("ecistore: members: %w", err)
+		}
+		out = append(out, *m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: members: %w", err)
+	}
+	return out, nil
+}
+
+// MemberByToken returns the member invited with the token whose SHA-256
+// (hex) is tokenHash.
+func (db *DB) MemberByToken(ctx context.Context, tokenHash string) (*Member, error) {
+	if tokenHash == "" {
+		return nil, ErrNotFound
+	}
+	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE token_hash = ?`, tokenHash))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("ecistore: member by token: %w", err)
+	}
+	return m, err
+}
+
+// Invite adds an invited member (Name, Email, TokenHash) to a draft with
+// at most max members, records it, and sets m.ID. ErrConflict when the
+// initiative is not a draft or already has max members.
+func (db *DB) Invite(ctx context.Context, m *Member, max int, userID string, at time.Time) error {
+	m.Status, m.InvitedAt = MemberInvited, at
+	return db.inTx(ctx, "invite", func(x txn) error {
+		// Writing the initiative's row first locks it (a row lock on
+		// PostgreSQL, the database on SQLite), so that concurrent
+		// invitations count the members one after the other.
+		res, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), m.InitiativeID)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		var n int
+		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ?`, m.InitiativeID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return ErrConflict
+		}
+		if err := x.queryRow(`INSERT INTO eci_members (initiative_id, name, email, token_hash, status, invited_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			m.InitiativeID, m.Name, m.Email, m.TokenHash, m.Status, ms(at)).Scan(&m.ID); err != nil {
+			return err
+		}
+		return x.record(m.InitiativeID, at, userID, "member_invited", nil, map[string]string{"name": m.Name, "email": m.Email})
+	})
+}
+
+// Accept links the invitation with tokenHash to the user and consumes the
+// token: a second use finds nothing. ErrNotFound for an unknown or used
+// token; ErrConflict when the initiative is no longer a draft or the user
+// is already a member of it.
+func (db *DB) Accept(ctx context.Context, tokenHash, userID string, at time.Time) (*Member, error) {
+	var m *Member
+	err := db.inTx(ctx, "accept invitation", func(x txn) error {
+		var err error
+		m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE token_hash = ? AND status = 'invited'`, tokenHash))
+		if err != nil || tokenHash == "" {
+			return ErrNotFound
+		}
+		var status string
+		var n int
+		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, m.InitiativeID).Scan(&status); err != nil {
+			return err
+		}
+		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND user_id = ?`, m.InitiativeID, userID).Scan(&n); err != nil {
+			return err
+		}
+		if status != StatusDraft || n > 0 {
+			return ErrConflict
+		}
+		// The token is replaced by a value no SHA-256 hex string can equal,
+		// which keeps it unique and makes it single-use.
+		res, err := x.exec(`UPDATE eci_members SET status = 'accepted', accepted_at = ?, user_id = ?, token_hash = ? WHERE id = ? AND status = 'invited'`,
+			ms(at), userID, fmt.Sprint("used:", m.ID), m.ID)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		m.Status, m.AcceptedAt, m.UserID = MemberAccepted, at, userID
+		return x.record(m.InitiativeID, at, userID, "member_accepted", nil, m.Email)
+	})
+	return m, err
+}
+
+// SaveDetails records what the member who is userID confirms about
+// themselves in a draft, with the history of the change. ErrConflict when
+// the initiative is not a draft; ErrNotFound when the user is no member.
+func (db *DB) SaveDetails(ctx context.Context, initiativeID int64, userID string, d MemberDetails, at time.Time) error {
+	return db.inTx(ctx, "save member details", func(x txn) error {
+		old, err := scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? AND user_id = ? AND status = 'accepted'`, initiativeID, userID))
+		if err != nil {
+			return err
+		}
+		var status string
+		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, initiativeID).Scan(&status); err != nil {
+			return err
+		}
+		if status != StatusDraft {
+			return ErrConflict
+		}
+		mep := 0
+		if d.MEP {
+			mep = 1
+		}
+		if _, err := x.exec(`UPDATE eci_members SET full_name = ?, nationality = ?, residence = ?, birth_date = ?, mep = ?, consent_at = ? WHERE id = ?`,
+			d.FullName, d.Nationality, d.Residence, d.BirthDate, mep, ms(d.ConsentAt), old.ID); err != nil {
+			return err
+		}
+		details := func(d MemberDetails) map[string]any {
+			return map[string]any{"fullName": d.FullName, "nationality": d.Nationality, "residence": d.Residence, "birthDate": d.BirthDate, "mep": d.MEP, "consent": !d.ConsentAt.IsZero()}
+		}
+		return x.record(initiativeID, at, userID, fmt.Sprint("member:", old.ID), details(old.MemberDetails), details(d))
+	})
+}
+
+// AddFunding records a new source of funding and sets f.ID.
+func (db *DB) AddFunding(ctx context.Context, f *Funding, userID string, at time.Time) error {
+	f.UpdatedAt = at
+	return db.inTx(ctx, "add funding", func(x txn) error {
+		if err := x.queryRow(`INSERT INTO eci_funding (initiative_id, sponsor, amount_cents, received, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			f.InitiativeID, f.Sponsor, f.AmountCents, f.Received, ms(at)).Scan(&f.ID); err != nil {
+			return err
+		}
+		return x.record(f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), nil, fundingJSON(f))
+	})
+}
+
+// UpdateFunding changes a source of funding of f.InitiativeID, keeping the
+// old values in the history. ErrNotFound when it is not that initiative's.
+func (db *DB) UpdateFunding(ctx context.Context, f *Funding, userID string, at time.Time) error {
+	return db.inTx(ctx, "update funding", func(x txn) error {
+		var old Funding
+		var u int64
+		err := x.queryRow(`SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE id = ? AND initiative_id = ?`, f.ID, f.InitiativeID).
+			Scan(&old.ID, &old.InitiativeID, &old.Sponsor, &old.AmountCents, &old.Received, &u)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		f.UpdatedAt = at
+		if _, err := x.exec(`UPDATE eci_funding SET sponsor = ?, amount_cents = ?, received = ?, updated_at = ? WHERE id = ?`, f.Sponsor, f.AmountCents, f.Received, ms(at), f.ID); err != nil {
+			return err
+		}
+		return x.record(f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), fundingJSON(&old), fundingJSON(f))
+	})
+}
+
+func fundingJSON(f *Funding) map[string]any {
+	return map[string]any{"sponsor": f.Sponsor, "amountCents": f.AmountCents, "received": f.Received}
+}
+
+// Funding returns the sources of funding of an initiative, oldest first.
+func (db *DB) Funding(ctx context.Context, initiativeID int64) ([]Funding, error) {
+	rows, err := db.query(ctx, `SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE initiative_id = ? ORDER BY id`, initiativeID)
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: funding: %w", err)
+	}
+	defer rows.Close()
+	var out []Funding
+	for rows.Next() {
+		var f Funding
+		var u int64
+		if err := rows.Scan(&f.ID, &f.InitiativeID, &f.Sponsor, &f.AmountCents, &f.Received, &u); err != nil {
+			return nil, fmt.Errorf("ecistore: funding: %w", err)
+		}
+		f.UpdatedAt = fromMS(u)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: funding: %w", err)
+	}
+	return out, nil
+}
+
+// PutDocument stores (or replaces) the draft legal act of a draft, sets
+// its size and SHA-256, and records the upload. ErrConflict when the
+// initiative is not a draft.
+func (db *DB) PutDocument(ctx context.Context, d *Document) error {
+	sum := sha256.Sum256(d.Content)
+	d.SHA256, d.Size = hex.EncodeToString(sum[:]), int64(len(d.Content))
+	return db.inTx(ctx, "put document", func(x txn) error {
+		var status string
+		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, d.InitiativeID).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if status != StatusDraft {
+			return ErrConflict
+		}
+		if _, err := x.exec(`DELETE FROM eci_documents WHERE initiative_id = ?`, d.InitiativeID); err != nil {
+			return err
+		}
+		if _, err := x.exec(`INSERT INTO eci_documents (initiative_id, name, size, sha256, content, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			d.InitiativeID, d.Name, d.Size, d.SHA256, d.Content, ms(d.UploadedAt), d.UploadedBy); err != nil {
+			return err
+		}
+		return x.record(d.InitiativeID, d.UploadedAt, d.UploadedBy, "document", nil, map[string]any{"name": d.Name, "size": d.Size, "sha256": d.SHA256})
+	})
+}
+
+// Document returns the draft legal act of an initiative; withContent
+// false leaves Content nil.
+func (db *DB) Document(ctx context.Context, initiativeID int64, withContent bool) (*Document, error) {
+	var d Document
+	var at int64
+	content := "NULL"
+	if withContent {
+		content = "content"
+	}
+	err := db.queryRow(ctx, `SELECT initiative_id, name, size, sha256, `+content+`, uploaded_at, uploaded_by FROM eci_documents WHERE initiative_id = ?`, initiativeID).
+		Scan(&d.InitiativeID, &d.Name, &d.Size, &d.SHA256, &d.Content, &at, &d.UploadedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: document: %w", err)
+	}
+	d.UploadedAt = fromMS(at)
+	return &d, nil
+}
+
+// Reviewer is a Commission reviewer of registration requests, known by
+// e-mail address (as EU Login reports it).
+type Reviewer struct {
+	Email   string
+	AddedAt time.Time
+}
+
+// AddReviewer grants the reviewer role to an e-mail address (kept in lower
+// case); adding it again changes nothing.
+func (db *DB) AddReviewer(ctx context.Context, email string, at time.Time) error {
+	if _, err := db.exec(ctx, `INSERT INTO eci_reviewers (email, added_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING`, strings.ToLower(strings.TrimSpace(email)), ms(at)); err != nil {
+		return fmt.Errorf("ecistore: add reviewer: %w", err)
+	}
+	return nil
+}
+
+// RemoveReviewer withdraws the role; ErrNotFound when the address had
+// none.
+func (db *DB) RemoveReviewer(ctx context.Context, email string) error {
+	res, err := db.exec(ctx, `DELETE FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return fmt.Errorf("ecistore: remove reviewer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// IsReviewer reports whether the e-mail address has the reviewer role.
+func (db *DB) IsReviewer(ctx context.Context, email string) (bool, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email))).Scan(&n); err != nil {
+		return false, fmt.Errorf("ecistore: is reviewer: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Reviewers lists the reviewers by e-mail address.
+func (db *DB) Reviewers(ctx context.Context) ([]Reviewer, error) {
+	rows, err := db.query(ctx, `SELECT email, added_at FROM eci_reviewers ORDER BY email`)
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: reviewers: %w", err)
+	}
+	defer rows.Close()
+	var out []Reviewer
+	for rows.Next() {
+		var r Reviewer
+		var at int64
+		if err := rows.Scan(&r.Email, &at); err != nil {
+			return nil, fmt.Errorf("ecistore: reviewers: %w", err)
+		}
+		r.AddedAt = fromMS(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: reviewers: %w", err)
+	}
+	return out, nil
+}

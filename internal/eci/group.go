@@ -1,0 +1,514 @@
+package eci
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"eulogin/internal/eci/ecistore"
+	"eulogin/internal/eci/rules"
+	"eulogin/internal/web"
+)
+
+// ---- Invitations ----
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil || !s.repDraft(w, r, o, a, "invite") {
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	f.DropUnreadable("name", "email")
+	name, email := clean(f.Get("name"), 200), strings.ToLower(clean(f.Get("email"), 320))
+	if name == "" {
+		f.Add("name", l.T("member.error_name"))
+	}
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(email, ".") {
+		f.Add("email", l.T("member.error_email"))
+	}
+	if !f.Valid() {
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	token := newToken()
+	m := &ecistore.Member{InitiativeID: a.In.ID, Name: name, Email: email, TokenHash: hash(token)}
+	if err := s.db.Invite(r.Context(), m, rules.MaxMembers, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
+		f.Add("name", l.T("member.error_full", "max", rules.MaxMembers))
+		s.renderInitiative(w, r, a, http.StatusConflict, f, nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditInvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	link := s.cfg.BaseURL + "/invitations/" + token
+	mailed := false
+	if s.mailer != nil {
+		body := l.T("mail.invitation_body", "name", name, "from", strings.TrimSpace(o.User.FirstName+" "+o.User.LastName), "title", a.In.Title, "link", link)
+		if err := s.mailer.Send(r.Context(), email, l.T("mail.invitation_subject"), body); err != nil {
+			s.log.Error("send invitation", "err", err)
+		} else {
+			mailed = true
+		}
+	}
+	a.Members = append(a.Members, *m)
+	// The link is shown once, on this answer: only its hash is stored.
+	s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), func(v *initiativeView) {
+		v.InvitationLink, v.InvitationName, v.InvitationEmail, v.Mailed = link, name, email, mailed
+	})
+}
+
+// invitationView is the data of the invitation page.
+type invitationView struct {
+	Token  string
+	Title  string
+	Name   string
+	Status string
+}
+
+// invitation finds the member invited with the request's token; a wrong,
+// altered or used token is answered with the same page and audited.
+func (s *Server) invitation(w http.ResponseWriter, r *http.Request, o *organiser) (*ecistore.Member, *ecistore.Initiative) {
+	token := r.PathValue("token")
+	var m *ecistore.Member
+	var err error
+	if len(token) == 43 {
+		m, err = s.db.MemberByToken(r.Context(), hash(token))
+	} else {
+		err = ecistore.ErrNotFound
+	}
+	if err == nil && m.Status != ecistore.MemberInvited {
+		err = ecistore.ErrNotFound
+	}
+	if errors.Is(err, ecistore.ErrNotFound) {
+		s.audit(r.Context(), o.User.ID, auditInviteBad, "unknown or used token")
+		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
+		return nil, nil
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, nil
+	}
+	in, err := s.db.Initiative(r.Context(), m.InitiativeID)
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, nil
+	}
+	return m, in
+}
+
+func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
+	m, in := s.invitation(w, r, o)
+	if m == nil {
+		return
+	}
+	p := s.page(r, "invitation.title", invitationView{Token: r.PathValue("token"), Title: in.Title, Name: m.Name})
+	s.render.Render(w, http.StatusOK, "invitation", p)
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
+	m, in := s.invitation(w, r, o)
+	if m == nil {
+		return
+	}
+	_, err := s.db.Accept(r.Context(), m.TokenHash, o.User.ID, s.now())
+	switch {
+	case errors.Is(err, ecistore.ErrNotFound):
+		s.audit(r.Context(), o.User.ID, auditInviteBad, "used token")
+		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
+		return
+	case errors.Is(err, ecistore.ErrConflict):
+		s.fail(w, r, http.StatusConflict, "problem.invitation_conflict", nil)
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditAccept, fmt.Sprint(in.ID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/details", in.ID), http.StatusSeeOther)
+}
+
+// ---- A member's own details ----
+
+// detailsView is the data of the details form.
+type detailsView struct {
+	In        *ecistore.Initiative
+	Countries []web.Option
+}
+
+func (s *Server) detailsForm(r *http.Request, in *ecistore.Initiative, f *web.Form) *web.Page {
+	l := s.localizer(r)
+	opts := []web.Option{{Value: "", Label: l.T("member.country_choose")}}
+	for _, c := range rules.Countries {
+		opts = append(opts, web.Option{Value: c, Label: l.T("country." + c)})
+	}
+	slices.SortStableFunc(opts[1:], func(a, b web.Option) int { return strings.Compare(a.Label, b.Label) })
+	opts = append(opts, web.Option{Value: "OTHER", Label: l.T("country.OTHER")})
+	p := s.page(r, "member.details_title", detailsView{In: in, Countries: opts})
+	p.Form = f
+	return p
+}
+
+func (s *Server) details(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil {
+		return
+	}
+	if a.Me == nil {
+		s.deny(w, r, o, "details")
+		return
+	}
+	if !a.In.Editable() {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	}
+	m := a.Me
+	v := map[string][]string{"full_name": {m.FullName}, "nationality": {m.Nationality}, "residence": {m.Residence}, "birth_date": {m.BirthDate}}
+	if m.FullName == "" {
+		v["full_name"] = []string{strings.TrimSpace(o.User.FirstName + " " + o.User.LastName)}
+	}
+	if m.MEP {
+		v["mep"] = []string{"yes"}
+	}
+	if !m.ConsentAt.IsZero() {
+		v["consent"] = []string{"yes"}
+	}
+	s.render.Render(w, http.StatusOK, "details", s.detailsForm(r, a.In, web.NewForm(v)))
+}
+
+func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil {
+		return
+	}
+	if a.Me == nil {
+		s.deny(w, r, o, "details")
+		return
+	}
+	if !a.In.Editable() {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	f.DropUnreadable("full_name")
+	d := ecistore.MemberDetails{
+		FullName: clean(f.Get("full_name"), 200), Nationality: f.Get("nationality"), Residence: f.Get("residence"),
+		BirthDate: f.Get("birth_date"), MEP: f.Checked("mep"),
+	}
+	if d.FullName == "" {
+		f.Add("full_name", l.T("member.error_full_name"))
+	}
+	country := func(c string) bool { return c == "OTHER" || rules.IsMemberState(c) }
+	if !country(d.Nationality) {
+		f.Add("nationality", l.T("member.error_nationality"))
+	}
+	if !country(d.Residence) {
+		f.Add("residence", l.T("member.error_residence"))
+	}
+	if b, err := time.Parse(time.DateOnly, d.BirthDate); err != nil || b.After(s.now()) || b.Year() < 1900 {
+		f.Add("birth_date", l.T("member.error_birth_date"))
+	}
+	if !f.Checked("consent") {
+		f.Add("consent", l.T("member.error_consent"))
+	}
+	if !f.Valid() {
+		s.render.Render(w, http.StatusUnprocessableEntity, "details", s.detailsForm(r, a.In, f))
+		return
+	}
+	now := s.now()
+	d.ConsentAt = now
+	if err := s.db.SaveDetails(r.Context(), a.In.ID, o.User.ID, d, now); errors.Is(err, ecistore.ErrConflict) {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditDetails, fmt.Sprint(a.In.ID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+}
+
+// ---- Contact persons ----
+
+func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil || !s.repDraft(w, r, o, a, "contacts") {
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	rep, sub := f.Get("representative"), f.Get("substitute")
+	accepted := func(id string) bool {
+		return slices.ContainsFunc(a.Members, func(m ecistore.Member) bool {
+			return id != "" && m.UserID == id && m.Status == ecistore.MemberAccepted
+		})
+	}
+	if !accepted(rep) {
+		f.Add("representative", l.T("rule.no_representative"))
+	}
+	if sub != "" && !accepted(sub) {
+		f.Add("substitute", l.T("rule.no_substitute"))
+	}
+	if sub != "" && sub == rep {
+		f.Add("substitute", l.T("rule.same_contacts"))
+	}
+	if !f.Valid() {
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	if err := s.db.SetContacts(r.Context(), a.In.ID, rep, sub, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditContacts, fmt.Sprint(a.In.ID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+}
+
+// ---- Funding ----
+
+// parseEuros reads an amount in euros ("1500", "1 500,50", "1500.5") into
+// cents.
+func parseEuros(s string) (int64, bool) {
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "€", "", "EUR", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
+	s = strings.ReplaceAll(s, ",", ".")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || len(whole) > 12 {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 {
+		return 0, false
+	}
+	var c int64
+	if frac != "" {
+		if c, err = strconv.ParseInt(frac, 10, 64); err != nil || c < 0 {
+			return 0, false
+		}
+		if len(frac) == 1 {
+			c *= 10
+		}
+	}
+	return w*100 + c, w*100+c > 0
+}
+
+func (s *Server) addFunding(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil {
+		return
+	}
+	if !a.Rep() {
+		s.deny(w, r, o, "funding")
+		return
+	}
+	if a.In.Status == ecistore.StatusSubmitted || a.In.Status == ecistore.StatusRefused {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	f.DropUnreadable("sponsor")
+	sponsor := clean(f.Get("sponsor"), 200)
+	if sponsor == "" {
+		f.Add("sponsor", l.T("funding.error_sponsor"))
+	}
+	cents, ok := parseEuros(f.Get("amount"))
+	if !ok {
+		f.Add("amount", l.T("funding.error_amount"))
+	}
+	received := f.Get("received")
+	if d, err := time.Parse(time.DateOnly, received); err != nil || d.After(s.now()) {
+		f.Add("received", l.T("funding.error_received"))
+	}
+	if !f.Valid() {
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	if err := s.db.AddFunding(r.Context(), &ecistore.Funding{InitiativeID: a.In.ID, Sponsor: sponsor, AmountCents: cents, Received: received}, o.User.ID, s.now()); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditFunding, fmt.Sprint(a.In.ID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1#funding", a.In.ID), http.StatusSeeOther)
+}
+
+// ---- Submission ----
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil || !s.repDraft(w, r, o, a, "submit") {
+		return
+	}
+	l := s.localizer(r)
+	if ps := problems(a, s.now()); len(ps) > 0 {
+		f := web.NewForm(nil)
+		for _, p := range ps {
+			f.Errors = append(f.Errors, web.FieldError{Field: "missing", Message: say(l, p)})
+		}
+		s.audit(r.Context(), o.User.ID, auditSubmitEarly, fmt.Sprint(a.In.ID))
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	if err := s.db.Submit(r.Context(), a.In.ID, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditSubmit, fmt.Sprint(a.In.ID))
+	s.notifyGroup(r, a, "mail.submitted_subject", "mail.submitted_body")
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
+}
+
+// notifyGroup e-mails every accepted member in their own language (the
+// locale EU Login reported at their last login), when a Mailer is set.
+func (s *Server) notifyGroup(r *http.Request, a *access, subjectKey, bodyKey string) {
+	if s.mailer == nil {
+		return
+	}
+	for _, m := range a.Members {
+		if m.UserID == "" {
+			continue
+		}
+		lang := "en"
+		if u, err := s.db.User(r.Context(), m.UserID); err == nil && s.bundle.Has(u.Locale) {
+			lang = u.Locale
+		}
+		l := s.bundle.Localizer(lang)
+		link := fmt.Sprintf("%s/initiatives/%d", s.cfg.BaseURL, a.In.ID)
+		if err := s.mailer.Send(r.Context(), m.Email, l.T(subjectKey), l.T(bodyKey, "title", a.In.Title, "link", link)); err != nil {
+			s.log.Error("notify group", "err", err)
+		}
+	}
+}
+
+// ---- After registration ----
+
+func (s *Server) collectionStart(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil {
+		return
+	}
+	if !a.Rep() {
+		s.deny(w, r, o, "collection")
+		return
+	}
+	if (a.In.Status != ecistore.StatusRegistered && a.In.Status != ecistore.StatusPartiallyRegistered) || a.In.CollectionStart != "" {
+		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	start, err := time.Parse(time.DateOnly, f.Get("start"))
+	if err != nil {
+		f.Add("start", l.T("collection.error_date"))
+	} else {
+		for _, p := range rules.CheckCollectionStart(a.In.DecidedAt, s.now(), start) {
+			f.Add("start", say(l, p))
+		}
+	}
+	if !f.Valid() {
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	if err := s.db.SetCollectionStart(r.Context(), a.In.ID, start.Format(time.DateOnly), o.User.ID, s.now()); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditCollection, fmt.Sprint(a.In.ID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+}
+
+// ---- The Commission's side ----
+
+// queueRow is a registration request in the reviewers' queue.
+type queueRow struct {
+	ID        int64
+	Title     string
+	Status    string
+	Submitted string
+	Deadline  string
+	Late      bool
+}
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organiser) {
+	ok, err := s.reviewer(r.Context(), o)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !ok {
+		s.audit(r.Context(), o.User.ID, auditDenied, "review queue")
+		s.fail(w, r, http.StatusForbidden, "problem.forbidden", nil)
+		return
+	}
+	ins, err := s.db.InitiativesWithStatus(r.Context(), ecistore.StatusSubmitted)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	l := s.localizer(r)
+	today := rules.Date(s.now())
+	var rows []queueRow
+	for _, in := range ins {
+		dl := rules.DecisionDeadline(in.SubmittedAt)
+		rows = append(rows, queueRow{ID: in.ID, Title: in.Title, Status: l.T("status." + in.Status),
+			Submitted: in.SubmittedAt.Format(time.DateOnly), Deadline: dl.Format(time.DateOnly), Late: today.After(dl)})
+	}
+	s.render.Render(w, http.StatusOK, "review", s.page(r, "review.title", rows))
+}
+
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) {
+	a := s.load(w, r, o)
+	if a == nil {
+		return
+	}
+	if !a.Reviewer {
+		s.deny(w, r, o, "decide")
+		return
+	}
+	if a.In.Status != ecistore.StatusSubmitted {
+		s.fail(w, r, http.StatusConflict, "problem.decided", nil)
+		return
+	}
+	l := s.localizer(r)
+	r.ParseForm()
+	f := web.NewForm(r.PostForm)
+	f.DropUnreadable("reasons")
+	decision, reasons := f.Get("decision"), clean(strings.ReplaceAll(f.Raw("reasons"), "\r\n", " "), 5000)
+	if decision != ecistore.StatusRegistered && decision != ecistore.StatusPartiallyRegistered && decision != ecistore.StatusRefused {
+		f.Add("decision", l.T("review.error_decision"))
+	} else if decision != ecistore.StatusRegistered && reasons == "" {
+		f.Add("reasons", l.T("review.error_reasons"))
+	}
+	if !f.Valid() {
+		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	number, err := s.db.Decide(r.Context(), a.In.ID, decision, reasons, o.User.ID, s.now())
+	if errors.Is(err, ecistore.ErrConflict) {
+		s.fail(w, r, http.StatusConflict, "problem.decided", nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r.Context(), o.User.ID, auditDecide, fmt.Sprint(a.In.ID, " ", decision, " ", number))
+	s.notifyGroup(r, a, "mail.decided_subject", "mail.decided_body")
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
+}

@@ -1,0 +1,375 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Problem is one rule not met: a message key and its arguments (name, value
+// pairs for i18n.Localizer.T).
+type Problem struct {
+	Key  string
+	Args []any
+}
+
+// String returns the key and arguments, for logs and test failures.
+func (p Problem) String() string {
+	if len(p.Args) == 0 {
+		return p.Key
+	}
+	return fmt.Sprint(p.Key, p.Args)
+}
+
+// Countries lists the 27 Member States by the two-letter codes the portal
+// stores (ISO 3166-1 alpha-2, so Greece is GR; the EU's own "EL" is accepted
+// by NormalizeCountry), in alphabetical order of code.
+var Countries = []string{
+	"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+	"IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+}
+
+// NormalizeCountry returns a country code in upper case, with the EU's "EL"
+// and "UK" spelled GR and GB.
+func NormalizeCountry(c string) string {
+	c = strings.ToUpper(strings.TrimSpace(c))
+	switch c {
+	case "EL":
+		return "GR"
+	case "UK":
+		return "GB"
+	}
+	return c
+}
+
+// IsMemberState reports whether code names one of the 27 Member States.
+func IsMemberState(code string) bool {
+	_, ok := slices.BinarySearch(Countries, NormalizeCountry(code))
+	return ok
+}
+
+// VotingAge returns the minimum age to vote in European Parliament
+// elections in a Member State: 16 in Belgium, Malta and Austria, 17 in
+// Greece, 18 elsewhere (DOMAIN.md section 4).
+func VotingAge(country string) int {
+	switch NormalizeCountry(country) {
+	case "BE", "MT", "AT":
+		return 16
+	case "GR":
+		return 17
+	}
+	return 18
+}
+
+// Age returns the age in whole years on day of a person born on birth
+// (both read as calendar dates in UTC). A person born on 29 February
+// reaches a new age on 1 March in common years.
+func Age(birth, day time.Time) int {
+	birth, day = Date(birth), Date(day)
+	years := day.Year() - birth.Year()
+	// The birthday of that year; time.Date turns 29 February of a common
+	// year into 1 March.
+	if day.Before(time.Date(day.Year(), birth.Month(), birth.Day(), 0, 0, 0, 0, time.UTC)) {
+		years--
+	}
+	return years
+}
+
+// Date returns the calendar date of t in UTC, at midnight.
+func Date(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Group composition limits.
+const (
+	// MinMembers is the smallest group: seven members who are not MEPs.
+	MinMembers = 7
+	// MinCountries is how many Member States the seven must reside in.
+	MinCountries = 7
+	// MaxMembers is the most named members of a group, the representative
+	// and the substitute included (DOMAIN.md: "up to 9 named members").
+	MaxMembers = 9
+)
+
+// Member is a member of the group of organisers as the rules see them.
+type Member struct {
+	Ref         string    // the member's id, to match the contact persons
+	Name        string    // shown in problems
+	Confirmed   bool      // the member confirmed their details and consent
+	Nationality string    // Member State code; "" when not given
+	Residence   string    // country code of residence
+	BirthDate   time.Time // zero when not given
+	MEP         bool      // a Member of the European Parliament
+}
+
+// Group is a group of organisers and its contact persons (Refs of members;
+// "" when not designated).
+type Group struct {
+	Members                    []Member
+	Representative, Substitute string
+}
+
+// CheckGroup checks the group on day and returns every problem, the
+// group's first, then each member's in order.
+//
+// A member counts toward the seven only when they confirmed their details,
+// are an EU citizen old enough to vote where they reside, and are not an
+// MEP; the seven Member States are the residences of those members.
+func CheckGroup(g Group, day time.Time) []Problem {
+	var group, each []Problem
+	counted := 0
+	meps := 0
+	states := map[string]bool{}
+	refs := map[string]bool{}
+	for _, m := range g.Members {
+		refs[m.Ref] = true
+		if !m.Confirmed {
+			each = append(each, Problem{"rule.member_unconfirmed", []any{"name", m.Name}})
+			continue
+		}
+		ok := true
+		if !IsMemberState(m.Nationality) {
+			each = append(each, Problem{"rule.member_not_citizen", []any{"name", m.Name}})
+			ok = false
+		}
+		if min := VotingAge(m.Residence); m.BirthDate.IsZero() || Age(m.BirthDate, day) < min {
+			each = append(each, Problem{"rule.member_under_age", []any{"name", m.Name, "age", min, "country", NormalizeCountry(m.Residence)}})
+			ok = false
+		}
+		switch {
+		case m.MEP:
+			meps++
+		case ok:
+			counted++
+			if IsMemberState(m.Residence) {
+				states[NormalizeCountry(m.Residence)] = true
+			}
+		}
+	}
+	if counted < MinMembers {
+		if meps > 0 {
+			group = append(group, Problem{"rule.group_too_few_meps", []any{"count", counted, "meps", meps, "min", MinMembers}})
+		} else {
+			group = append(group, Problem{"rule.group_too_few", []any{"count", counted, "min", MinMembers}})
+		}
+	}
+	if len(states) < MinCountries {
+		group = append(group, Problem{"rule.group_too_few_countries", []any{"count", len(states), "min", MinCountries}})
+	}
+	if len(g.Members) > MaxMembers {
+		group = append(group, Problem{"rule.group_too_many", []any{"count", len(g.Members), "max", MaxMembers}})
+	}
+	if g.Representative == "" || !refs[g.Representative] {
+		group = append(group, Problem{Key: "rule.no_representative"})
+	}
+	switch {
+	case g.Substitute == "" || !refs[g.Substitute]:
+		group = append(group, Problem{Key: "rule.no_substitute"})
+	case g.Substitute == g.Representative:
+		group = append(group, Problem{Key: "rule.same_contacts"})
+	}
+	return append(group, each...)
+}
+
+// Text length limits, in characters.
+const (
+	MaxTitle      = 100
+	MaxObjectives = 1200
+	MaxAnnex      = 5000
+	// MaxTreaty and MaxWebsite are the portal's own limits (the regulation
+	// sets none), against abuse.
+	MaxTreaty  = 5000
+	MaxWebsite = 500
+)
+
+// NormalizeText makes submitted text comparable with what the user typed:
+// a browser sends a textarea's line breaks as CR LF, which the user (and a
+// live counter) sees as one character.
+func NormalizeText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// Length returns the length of s in characters (Unicode code points) after
+// NormalizeText, never in bytes: "Ā" is one character in two bytes.
+func Length(s string) int { return utf8.RuneCountInString(NormalizeText(s)) }
+
+// CheckLength returns the problem of a text longer than max characters, or
+// nil. field names the field in the message key (rule.too_long_<field>).
+func CheckLength(field, s string, max int) []Problem {
+	if n := Length(s); n > max {
+		return []Problem{{"rule.too_long_" + field, []any{"max", max, "count", n}}}
+	}
+	return nil
+}
+
+// Categories lists the subject categories of the register.
+var Categories = []string{
+	"AGRI", "CULT", "DECO", "DEVCO", "EDU", "EMPL", "ENER", "ENV", "EURO",
+	"JUST", "MARE", "MIGR", "REGIO", "RSH", "SANTE", "SEC", "TRA", "TRADE",
+}
+
+// IsCategory reports whether c is one of Categories.
+func IsCategory(c string) bool { return slices.Contains(Categories, c) }
+
+// Languages lists the 24 official EU languages an initiative may be
+// written in, by code.
+var Languages = []string{
+	"bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr",
+	"hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+}
+
+// IsLanguage reports whether l is one of Languages.
+func IsLanguage(l string) bool { return slices.Contains(Languages, l) }
+
+// Draft is the text of an initiative as the rules see it.
+type Draft struct {
+	Title, Objectives, Annex, Treaty, Website string
+	Categories                                []string
+	Language                                  string
+}
+
+// CheckDraft returns the problems that stop a draft from being saved:
+// texts too long, unknown categories or language, a website that is not an
+// http(s) address. A missing title is also refused: it names the draft.
+func CheckDraft(d Draft) []Problem {
+	var ps []Problem
+	if NormalizeText(d.Title) == "" {
+		ps = append(ps, Problem{Key: "rule.missing_title"})
+	}
+	ps = append(ps, CheckLength("title", d.Title, MaxTitle)...)
+	ps = append(ps, CheckLength("objectives", d.Objectives, MaxObjectives)...)
+	ps = append(ps, CheckLength("annex", d.Annex, MaxAnnex)...)
+	ps = append(ps, CheckLength("treaty", d.Treaty, MaxTreaty)...)
+	ps = append(ps, CheckLength("website", d.Website, MaxWebsite)...)
+	if w := NormalizeText(d.Website); w != "" && (!strings.HasPrefix(w, "https://") && !strings.HasPrefix(w, "http://") || strings.ContainsAny(w, " \n\t")) {
+		ps = append(ps, Problem{Key: "rule.bad_website"})
+	}
+	for _, c := range d.Categories {
+		if !IsCategory(c) {
+			ps = append(ps, Problem{Key: "rule.bad_category"})
+			break
+		}
+	}
+	if d.Language != "" && !IsLanguage(d.Language) {
+		ps = append(ps, Problem{Key: "rule.bad_language"})
+	}
+	return ps
+}
+
+// CheckComplete returns what a saved draft still lacks for a registration
+// request: objectives, the Treaty provisions, at least one category and the
+// language of the original text.
+func CheckComplete(d Draft) []Problem {
+	var ps []Problem
+	if NormalizeText(d.Objectives) == "" {
+		ps = append(ps, Problem{Key: "rule.missing_objectives"})
+	}
+	if NormalizeText(d.Treaty) == "" {
+		ps = append(ps, Problem{Key: "rule.missing_treaty"})
+	}
+	if len(d.Categories) == 0 {
+		ps = append(ps, Problem{Key: "rule.missing_category"})
+	}
+	if d.Language == "" {
+		ps = append(ps, Problem{Key: "rule.missing_language"})
+	}
+	return ps
+}
+
+// registrationRE is the form of a registration number.
+var registrationRE = regexp.MustCompile(`^ECI\(([0-9]{4})\)([0-9]{6})$`)
+
+// RegistrationNumber formats the seq-th registration of year, e.g.
+// ECI(2026)000002. seq counts from 1.
+func RegistrationNumber(year, seq int) string { return fmt.Sprintf("ECI(%04d)%06d", year, seq) }
+
+// ParseRegistrationNumber returns the year and sequence of a registration
+// number, and whether it is well formed.
+func ParseRegistrationNumber(s string) (year, seq int, ok bool) {
+	m := registrationRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, false
+	}
+	year, _ = strconv.Atoi(m[1])
+	seq, _ = strconv.Atoi(m[2])
+	if seq == 0 {
+		return 0, 0, false
+	}
+	return year, seq, true
+}
+
+// AddMonths returns the date n months after day's date, counted as
+// Regulation (EEC, Euratom) No 1182/71 counts periods in months: the same
+// date of the month, or the last day of the month when it has no such date
+// (31 August + 6 months = 28 or 29 February).
+func AddMonths(day time.Time, n int) time.Time {
+	day = Date(day)
+	first := time.Date(day.Year(), day.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(day.Day(), last), 0, 0, 0, 0, time.UTC)
+}
+
+// DecisionDeadline returns the last day for the Commission's decision on a
+// registration request submitted on submitted: two months later.
+func DecisionDeadline(submitted time.Time) time.Time { return AddMonths(submitted, 2) }
+
+// LatestCollectionStart returns the last day the collection of an
+// initiative registered on registered may start: six months later.
+func LatestCollectionStart(registered time.Time) time.Time { return AddMonths(registered, 6) }
+
+// CollectionEnd returns the last day of a collection starting on start:
+// the collection lasts at most twelve months, start day included.
+func CollectionEnd(start time.Time) time.Time { return AddMonths(start, 12).AddDate(0, 0, -1) }
+
+// CheckCollectionStart returns the problem of a collection start date
+// chosen on today for an initiative registered on registered, or nil: it
+// must not be in the past, nor before the registration, nor later than six
+// months after it.
+func CheckCollectionStart(registered, today, start time.Time) []Problem {
+	start = Date(start)
+	if start.Before(Date(today)) || start.Before(Date(registered)) {
+		return []Problem{{Key: "rule.collection_start_past"}}
+	}
+	if latest := LatestCollectionStart(registered); start.After(latest) {
+		return []Problem{{"rule.collection_start_late", []any{"date", latest.Format(time.DateOnly)}}}
+	}
+	return nil
+}
+
+// FundingThreshold is the amount, in euro cents, above which each source
+// of support and funding must be declared.
+const FundingThreshold = 500_00
+
+// MustDeclare reports whether a source of amountCents must be declared.
+func MustDeclare(amountCents int64) bool { return amountCents > FundingThreshold }
+
+// Threshold is the minimum number of statements of support in a Member
+// State.
+type Threshold struct {
+	Country string
+	Min     int
+}
+
+// Thresholds returns the per-country minimum numbers of statements of
+// support for initiatives registered from 16 July 2024 (MEPs x 720),
+// largest first.
+func Thresholds() []Threshold {
+	return []Threshold{
+		{"DE", 69120}, {"FR", 58320}, {"IT", 54720}, {"ES", 43920}, {"PL", 38160}, {"RO", 23760},
+		{"NL", 22320}, {"BE", 15840}, {"CZ", 15120}, {"GR", 15120}, {"HU", 15120}, {"PT", 15120},
+		{"SE", 15120}, {"AT", 14400}, {"BG", 12240}, {"DK", 10800}, {"FI", 10800}, {"SK", 10800},
+		{"IE", 10080}, {"HR", 8640}, {"LT", 7920}, {"LV", 6480}, {"SI", 6480}, {"EE", 5040},
+		{"CY", 4320}, {"LU", 4320}, {"MT", 4320},
+	}
+}
+
+// Statements of support needed for a successful initiative.
+const (
+	MinStatements       = 1_000_000
+	MinThresholdCountry = 7
+)

@@ -1,0 +1,307 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// today is the date of the group checks.
+var today = day("2026-03-14")
+
+// seven returns a valid group: seven adult EU citizens in seven Member
+// States, the first the representative and the second the substitute.
+func seven() Group {
+	var g Group
+	for i, c := range []string{"RO", "LV", "FR", "DE", "IT", "ES", "PL"} {
+		g.Members = append(g.Members, Member{
+			Ref: fmt.Sprint("m", i+1), Name: fmt.Sprint("Member ", i+1), Confirmed: true,
+			Nationality: c, Residence: c, BirthDate: day("1980-05-01"),
+		})
+	}
+	g.Representative, g.Substitute = "m1", "m2"
+	return g
+}
+
+func keys(ps []Problem) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Key)
+	}
+	return out
+}
+
+func TestCheckGroup(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		change func(g *Group)
+		want   []string
+	}{
+		{"valid seven", func(*Group) {}, nil},
+		{"valid nine with an MEP", func(g *Group) {
+			g.Members = append(g.Members, Member{Ref: "m8", Name: "MEP", Confirmed: true, Nationality: "BE", Residence: "BE", BirthDate: day("1970-01-01"), MEP: true},
+				Member{Ref: "m9", Name: "Ninth", Confirmed: true, Nationality: "RO", Residence: "RO", BirthDate: day("1990-01-01")})
+		}, nil},
+		{"six members", func(g *Group) { g.Members = g.Members[:6] }, []string{"rule.group_too_few", "rule.group_too_few_countries"}},
+		{"six countries", func(g *Group) { g.Members[6].Residence = "RO" }, []string{"rule.group_too_few_countries"}},
+		{"residence outside the EU does not count", func(g *Group) { g.Members[6].Residence = "CH" }, []string{"rule.group_too_few_countries"}},
+		{"an MEP is not counted", func(g *Group) { g.Members[6].MEP = true }, []string{"rule.group_too_few_meps", "rule.group_too_few_countries"}},
+		{"under-age member", func(g *Group) { g.Members[6].BirthDate = day("2008-03-15") }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"eighteen today", func(g *Group) { g.Members[6].BirthDate = day("2008-03-14") }, nil},
+		{"sixteen in Austria", func(g *Group) {
+			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "AT", "AT", day("2010-03-14")
+		}, nil},
+		{"fifteen in Austria", func(g *Group) {
+			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "AT", "AT", day("2010-03-15")
+		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"seventeen in Greece (EL)", func(g *Group) {
+			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "EL", "GR", day("2009-03-14")
+		}, nil},
+		{"age follows residence, not nationality", func(g *Group) {
+			// An Austrian of 16 living in Poland votes in Poland, at 18.
+			g.Members[6].Nationality, g.Members[6].BirthDate = "AT", day("2010-01-01")
+		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"birth date missing", func(g *Group) { g.Members[6].BirthDate = time.Time{} }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"non-EU citizen", func(g *Group) { g.Members[6].Nationality = "NO" }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_not_citizen"}},
+		{"unconfirmed member", func(g *Group) { g.Members[6].Confirmed = false }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_unconfirmed"}},
+		{"ten members", func(g *Group) {
+			for i := range 3 {
+				g.Members = append(g.Members, Member{Ref: fmt.Sprint("x", i), Name: "X", Confirmed: true, Nationality: "FI", Residence: "FI", BirthDate: day("1980-01-01")})
+			}
+		}, []string{"rule.group_too_many"}},
+		{"no representative", func(g *Group) { g.Representative = "" }, []string{"rule.no_representative"}},
+		{"representative not a member", func(g *Group) { g.Representative = "nobody" }, []string{"rule.no_representative"}},
+		{"missing substitute", func(g *Group) { g.Substitute = "" }, []string{"rule.no_substitute"}},
+		{"substitute is the representative", func(g *Group) { g.Substitute = "m1" }, []string{"rule.same_contacts"}},
+		{"empty group", func(g *Group) { *g = Group{} }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.no_representative", "rule.no_substitute"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := seven()
+			tt.change(&g)
+			if got := keys(CheckGroup(g, today)); !slices.Equal(got, tt.want) {
+				t.Errorf("CheckGroup() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckGroupArgs(t *testing.T) {
+	g := seven()
+	g.Members[6].MEP = true
+	g.Members[5].BirthDate = day("2011-01-01")
+	g.Members[5].Residence = "MT"
+	ps := CheckGroup(g, today)
+	want := []string{
+		"rule.group_too_few_meps[count 5 meps 1 min 7]",
+		"rule.group_too_few_countries[count 5 min 7]",
+		"rule.member_under_age[name Member 6 age 16 country MT]",
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("CheckGroup() = %q, want %q", got, want)
+	}
+}
+
+func TestAge(t *testing.T) {
+	for _, tt := range []struct {
+		birth, on string
+		want      int
+	}{
+		{"2008-03-14", "2026-03-14", 18},
+		{"2008-03-15", "2026-03-14", 17},
+		{"2008-02-29", "2026-02-28", 17},
+		{"2008-02-29", "2026-03-01", 18},
+		{"2008-02-29", "2028-02-29", 20},
+		{"1980-12-31", "2026-01-01", 45},
+	} {
+		if got := Age(day(tt.birth), day(tt.on)); got != tt.want {
+			t.Errorf("Age(%s, %s) = %d, want %d", tt.birth, tt.on, got, tt.want)
+		}
+	}
+}
+
+func TestVotingAge(t *testing.T) {
+	want := map[string]int{"BE": 16, "MT": 16, "AT": 16, "GR": 17, "EL": 17}
+	for _, c := range append(Countries, "EL") {
+		w, ok := want[c]
+		if !ok {
+			w = 18
+		}
+		if got := VotingAge(c); got != w {
+			t.Errorf("VotingAge(%s) = %d, want %d", c, got, w)
+		}
+	}
+}
+
+func TestMemberStates(t *testing.T) {
+	if len(Countries) != 27 || !slices.IsSorted(Countries) {
+		t.Fatalf("Countries = %d, sorted %v, want 27 sorted", len(Countries), slices.IsSorted(Countries))
+	}
+	for _, tt := range []struct {
+		code string
+		want bool
+	}{{"RO", true}, {"lv", true}, {"EL", true}, {"GR", true}, {"GB", false}, {"UK", false}, {"NO", false}, {"CH", false}, {"", false}} {
+		if got := IsMemberState(tt.code); got != tt.want {
+			t.Errorf("IsMemberState(%q) = %v, want %v", tt.code, got, tt.want)
+		}
+	}
+}
+
+func TestLength(t *testing.T) {
+	lv := strings.Repeat("ā", 100) // 200 bytes
+	el := strings.Repeat("Ω", 101)
+	for _, tt := range []struct {
+		name, s string
+		max     int
+		want    []string
+	}{
+		{"100 Latvian characters", lv, 100, nil},
+		{"101 Greek characters", el, 100, []string{"rule.too_long_title"}},
+		{"CR LF counts as one", strings.Repeat("a\r\n", 50) + "a", 101, nil},
+		{"spaces around are trimmed", "  " + lv + "\n", 100, nil},
+		{"emoji is one character", strings.Repeat("🇪", 100), 100, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := keys(CheckLength("title", tt.s, tt.max)); !slices.Equal(got, tt.want) {
+				t.Errorf("CheckLength(%d bytes) = %q, want %q", len(tt.s), got, tt.want)
+			}
+		})
+	}
+	if got := Length(lv); got != 100 {
+		t.Errorf("Length(100 × ā) = %d, want 100", got)
+	}
+}
+
+func TestCheckDraft(t *testing.T) {
+	ok := Draft{Title: "Save the bees", Objectives: "x", Treaty: "Art. 192 TFEU", Website: "https://example.org", Categories: []string{"ENV"}, Language: "en"}
+	for _, tt := range []struct {
+		name   string
+		change func(d *Draft)
+		want   []string
+	}{
+		{"valid", func(*Draft) {}, nil},
+		{"no title", func(d *Draft) { d.Title = " " }, []string{"rule.missing_title"}},
+		{"title 101", func(d *Draft) { d.Title = strings.Repeat("ž", 101) }, []string{"rule.too_long_title"}},
+		{"objectives 1200", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1200) }, nil},
+		{"objectives 1201", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1201) }, []string{"rule.too_long_objectives"}},
+		{"annex 5000", func(d *Draft) { d.Annex = strings.Repeat("é", 5000) }, nil},
+		{"annex 5001", func(d *Draft) { d.Annex = strings.Repeat("é", 5001) }, []string{"rule.too_long_annex"}},
+		{"website not http", func(d *Draft) { d.Website = "javascript:alert(1)" }, []string{"rule.bad_website"}},
+		{"website with a space", func(d *Draft) { d.Website = "https://a b" }, []string{"rule.bad_website"}},
+		{"no website", func(d *Draft) { d.Website = "" }, nil},
+		{"unknown category", func(d *Draft) { d.Categories = []string{"ENV", "FOO"} }, []string{"rule.bad_category"}},
+		{"unknown language", func(d *Draft) { d.Language = "xx" }, []string{"rule.bad_language"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := ok
+			tt.change(&d)
+			if got := keys(CheckDraft(d)); !slices.Equal(got, tt.want) {
+				t.Errorf("CheckDraft() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got, want := keys(CheckComplete(Draft{Title: "t"})), []string{"rule.missing_objectives", "rule.missing_treaty", "rule.missing_category", "rule.missing_language"}; !slices.Equal(got, want) {
+		t.Errorf("CheckComplete(title only) = %q, want %q", got, want)
+	}
+	if got := CheckComplete(ok); got != nil {
+		t.Errorf("CheckComplete(valid) = %q, want none", keys(got))
+	}
+}
+
+func TestListsFromDomain(t *testing.T) {
+	if len(Categories) != 18 || len(Languages) != 24 {
+		t.Errorf("%d categories, %d languages, want 18 and 24", len(Categories), len(Languages))
+	}
+	th := Thresholds()
+	if len(th) != 27 {
+		t.Fatalf("%d thresholds, want 27", len(th))
+	}
+	seen := map[string]bool{}
+	for i, x := range th {
+		if !IsMemberState(x.Country) || seen[x.Country] || x.Min%720 != 0 || i > 0 && x.Min > th[i-1].Min {
+			t.Errorf("threshold %d = %+v: want each Member State once, a multiple of 720, largest first", i, x)
+		}
+		seen[x.Country] = true
+	}
+	if th[0] != (Threshold{"DE", 69120}) || th[26] != (Threshold{"MT", 4320}) {
+		t.Errorf("thresholds run %v … %v, want DE 69120 … MT 4320", th[0], th[26])
+	}
+	if MustDeclare(500_00) || !MustDeclare(500_01) {
+		t.Error("MustDeclare: want sources above EUR 500 only")
+	}
+}
+
+func TestRegistrationNumber(t *testing.T) {
+	if got, want := RegistrationNumber(2022, 2), "ECI(2022)000002"; got != want {
+		t.Errorf("RegistrationNumber(2022, 2) = %q, want %q", got, want)
+	}
+	for _, tt := range []struct {
+		s         string
+		year, seq int
+		ok        bool
+	}{
+		{"ECI(2022)000002", 2022, 2, true},
+		{"ECI(2026)123456", 2026, 123456, true},
+		{"ECI(2026)000000", 0, 0, false},
+		{"ECI(26)000001", 0, 0, false},
+		{"ECI(2026)0000001", 0, 0, false},
+		{"eci(2026)000001", 0, 0, false},
+		{" ECI(2026)000001", 0, 0, false},
+	} {
+		y, n, ok := ParseRegistrationNumber(tt.s)
+		if y != tt.year || n != tt.seq || ok != tt.ok {
+			t.Errorf("ParseRegistrationNumber(%q) = %d, %d, %v, want %d, %d, %v", tt.s, y, n, ok, tt.year, tt.seq, tt.ok)
+		}
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		got  time.Time
+		want string
+	}{
+		{"deadline", DecisionDeadline(day("2026-03-14")), "2026-05-14"},
+		{"deadline from 31 December", DecisionDeadline(day("2025-12-31")), "2026-02-28"},
+		{"deadline in a leap year", DecisionDeadline(day("2027-12-31")), "2028-02-29"},
+		{"deadline ignores the hour", DecisionDeadline(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC)), "2026-05-14"},
+		{"latest start", LatestCollectionStart(day("2026-08-31")), "2027-02-28"},
+		{"collection end", CollectionEnd(day("2026-05-01")), "2027-04-30"},
+		{"collection end from 29 February", CollectionEnd(day("2028-02-29")), "2029-02-27"},
+	} {
+		if got := tt.got.Format(time.DateOnly); got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCheckCollectionStart(t *testing.T) {
+	reg := day("2026-03-14")
+	for _, tt := range []struct {
+		today, start string
+		want         []string
+	}{
+		{"2026-03-14", "2026-03-14", nil},
+		{"2026-03-14", "2026-09-14", nil},
+		{"2026-03-14", "2026-09-15", []string{"rule.collection_start_late"}},
+		{"2026-04-01", "2026-03-31", []string{"rule.collection_start_past"}},
+		{"2026-03-14", "2026-03-13", []string{"rule.collection_start_past"}},
+	} {
+		if got := keys(CheckCollectionStart(reg, day(tt.today), day(tt.start))); !slices.Equal(got, tt.want) {
+			t.Errorf("CheckCollectionStart(%s, today %s, %s) = %q, want %q", reg.Format(time.DateOnly), tt.today, tt.start, got, tt.want)
+		}
+	}
+}
