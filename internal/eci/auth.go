@@ -107,6 +107,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), u.ID, auditLogin, strength)
+	if s.configReviewer(u.Email) {
+		s.audit(r.Context(), u.ID, auditReviewerRole, "configuration "+u.Email)
+	}
 	next := ""
 	if c, err := r.Cookie(nextCookie); err == nil {
 		if v, err := url.QueryUnescape(c.Value); err == nil && safeNext(v) {

@@ -28,6 +28,11 @@ func TestNewServerConfig(t *testing.T) {
 		{"bad strength", func(c *eci.Config) { c.AcceptStrengths = []string{"PASSWORD&renew=true"} }, true},
 		{"idle too short", func(c *eci.Config) { c.SessionIdle = time.Second }, true},
 		{"max below idle", func(c *eci.Config) { c.SessionIdle, c.SessionMax = time.Hour, time.Minute }, true},
+		{"invitations of a week", func(c *eci.Config) { c.InvitationTTL = 7 * 24 * time.Hour }, false},
+		{"invitations too short", func(c *eci.Config) { c.InvitationTTL = time.Minute }, true},
+		{"reviewers", func(c *eci.Config) { c.Reviewers = []string{" Rita@EC.europa.eu", "", "rita@ec.europa.eu"} }, false},
+		{"reviewer not an address", func(c *eci.Config) { c.Reviewers = []string{"rita"} }, true},
+		{"reviewers in one string", func(c *eci.Config) { c.Reviewers = []string{"a@ec.europa.eu,b@ec.europa.eu"} }, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := good

@@ -48,29 +48,37 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
 		return
 	}
 	s.audit(r.Context(), o.User.ID, auditInvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	a.Members = append(a.Members, *m)
+	s.showInvitationLink(w, r, o, a, m, token)
+}
+
+// showInvitationLink e-mails the invitation (with a Mailer) and answers with
+// the initiative's page showing the link once: only its hash is stored.
+func (s *Server) showInvitationLink(w http.ResponseWriter, r *http.Request, o *organiser, a *access, m *ecistore.Member, token string) {
+	l := s.localizer(r)
 	link := s.cfg.BaseURL + "/invitations/" + token
 	mailed := false
 	if s.mailer != nil {
-		body := l.T("mail.invitation_body", "name", name, "from", strings.TrimSpace(o.User.FirstName+" "+o.User.LastName), "title", a.In.Title, "link", link)
-		if err := s.mailer.Send(r.Context(), email, l.T("mail.invitation_subject"), body); err != nil {
+		body := l.T("mail.invitation_body", "name", m.Name, "from", strings.TrimSpace(o.User.FirstName+" "+o.User.LastName), "title", a.In.Title, "link", link,
+			"expires", s.now().Add(s.cfg.InvitationTTL).Format(time.DateOnly))
+		err := s.mailer.Send(r.Context(), Mail{To: m.Email, ToName: m.Name, Lang: l.Lang, Subject: l.T("mail.invitation_subject"), Text: body})
+		if err != nil {
 			s.log.Error("send invitation", "err", err)
 		} else {
 			mailed = true
 		}
 	}
-	a.Members = append(a.Members, *m)
-	// The link is shown once, on this answer: only its hash is stored.
 	s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), func(v *initiativeView) {
-		v.InvitationLink, v.InvitationName, v.InvitationEmail, v.Mailed = link, name, email, mailed
+		v.InvitationLink, v.InvitationName, v.InvitationEmail, v.Mailed = link, m.Name, m.Email, mailed
 	})
 }
 
 // invitationView is the data of the invitation page.
 type invitationView struct {
-	Token  string
-	Title  string
-	Name   string
-	Status string
+	Action  string // where the form posts
+	Title   string
+	Name    string
+	Expires string // the last day the invitation works
 }
 
 // invitation finds the member invited with the request's token; a wrong,
@@ -92,6 +100,11 @@ func (s *Server) invitation(w http.ResponseWriter, r *http.Request, o *organiser
 		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
 		return nil, nil
 	}
+	if err == nil && m.InvitedAt.Before(s.issuedAfter()) {
+		s.audit(r.Context(), o.User.ID, auditInviteBad, fmt.Sprint("expired ", m.InitiativeID, " ", m.ID))
+		s.fail(w, r, http.StatusGone, "problem.invitation_expired", nil)
+		return nil, nil
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return nil, nil
@@ -109,7 +122,8 @@ func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, o *organ
 	if m == nil {
 		return
 	}
-	p := s.page(r, "invitation.title", invitationView{Token: r.PathValue("token"), Title: in.Title, Name: m.Name})
+	p := s.page(r, "invitation.title", invitationView{Action: "/invitations/" + r.PathValue("token"), Title: in.Title, Name: m.Name,
+		Expires: s.expires(m).Format(time.DateOnly)})
 	s.render.Render(w, http.StatusOK, "invitation", p)
 }
 
@@ -118,10 +132,15 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *org
 	if m == nil {
 		return
 	}
-	_, err := s.db.Accept(r.Context(), m.TokenHash, o.User.ID, s.now())
+	_, err := s.db.Accept(r.Context(), m.TokenHash, o.User.ID, s.issuedAfter(), s.now())
+	s.accepted(w, r, o, in.ID, err)
+}
+
+// accepted answers the acceptance of an invitation (err from the store).
+func (s *Server) accepted(w http.ResponseWriter, r *http.Request, o *organiser, initiativeID int64, err error) {
 	switch {
 	case errors.Is(err, ecistore.ErrNotFound):
-		s.audit(r.Context(), o.User.ID, auditInviteBad, "used token")
+		s.audit(r.Context(), o.User.ID, auditInviteBad, "used or expired invitation")
 		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
 		return
 	case errors.Is(err, ecistore.ErrConflict):
@@ -131,9 +150,12 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *org
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditAccept, fmt.Sprint(in.ID))
-	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/details", in.ID), http.StatusSeeOther)
+	s.audit(r.Context(), o.User.ID, auditAccept, fmt.Sprint(initiativeID))
+	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/details", initiativeID), http.StatusSeeOther)
 }
+
+// expires returns the last moment an invitation works.
+func (s *Server) expires(m *ecistore.Member) time.Time { return m.InvitedAt.Add(s.cfg.InvitationTTL) }
 
 // ---- A member's own details ----
 
@@ -313,31 +335,17 @@ func (s *Server) addFunding(w http.ResponseWriter, r *http.Request, o *organiser
 		s.deny(w, r, o, "funding")
 		return
 	}
-	if a.In.Status == ecistore.StatusSubmitted || a.In.Status == ecistore.StatusRefused {
+	if !fundingOpen(a.In) {
 		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
 		return
 	}
-	l := s.localizer(r)
-	r.ParseForm()
-	f := web.NewForm(r.PostForm)
-	f.DropUnreadable("sponsor")
-	sponsor := clean(f.Get("sponsor"), 200)
-	if sponsor == "" {
-		f.Add("sponsor", l.T("funding.error_sponsor"))
-	}
-	cents, ok := parseEuros(f.Get("amount"))
-	if !ok {
-		f.Add("amount", l.T("funding.error_amount"))
-	}
-	received := f.Get("received")
-	if d, err := time.Parse(time.DateOnly, received); err != nil || d.After(s.now()) {
-		f.Add("received", l.T("funding.error_received"))
-	}
+	f, fd := s.readFunding(r)
 	if !f.Valid() {
 		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 		return
 	}
-	if err := s.db.AddFunding(r.Context(), &ecistore.Funding{InitiativeID: a.In.ID, Sponsor: sponsor, AmountCents: cents, Received: received}, o.User.ID, s.now()); err != nil {
+	fd.InitiativeID = a.In.ID
+	if err := s.db.AddFunding(r.Context(), fd, o.User.ID, s.now()); err != nil {
 		s.internal(w, r, err)
 		return
 	}
@@ -390,7 +398,12 @@ func (s *Server) notifyGroup(r *http.Request, a *access, subjectKey, bodyKey str
 		}
 		l := s.bundle.Localizer(lang)
 		link := fmt.Sprintf("%s/initiatives/%d", s.cfg.BaseURL, a.In.ID)
-		if err := s.mailer.Send(r.Context(), m.Email, l.T(subjectKey), l.T(bodyKey, "title", a.In.Title, "link", link)); err != nil {
+		name := m.FullName
+		if name == "" {
+			name = m.Name
+		}
+		msg := Mail{To: m.Email, ToName: name, Lang: l.Lang, Subject: l.T(subjectKey), Text: l.T(bodyKey, "title", a.In.Title, "link", link)}
+		if err := s.mailer.Send(r.Context(), msg); err != nil {
 			s.log.Error("notify group", "err", err)
 		}
 	}
@@ -444,6 +457,7 @@ type queueRow struct {
 	Submitted string
 	Deadline  string
 	Late      bool
+	Extended  bool // the Commission asked for changes: four months
 }
 
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organiser) {
@@ -466,9 +480,10 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organise
 	today := rules.Date(s.now())
 	var rows []queueRow
 	for _, in := range ins {
-		dl := rules.DecisionDeadline(in.SubmittedAt)
+		dl := deadline(&in)
 		rows = append(rows, queueRow{ID: in.ID, Title: in.Title, Status: l.T("status." + in.Status),
-			Submitted: in.SubmittedAt.Format(time.DateOnly), Deadline: dl.Format(time.DateOnly), Late: today.After(dl)})
+			Submitted: in.SubmittedAt.Format(time.DateOnly), Deadline: dl.Format(time.DateOnly), Late: today.After(dl),
+			Extended: !in.ChangesRequestedAt.IsZero()})
 	}
 	s.render.Render(w, http.StatusOK, "review", s.page(r, "review.title", rows))
 }

@@ -47,6 +47,8 @@ type options struct {
 	strengths []string // default: PASSWORD_SMS, PASSWORD_MOBILE_APP
 	dev       bool
 	open      func(t *testing.T) *ecistore.DB // default: SQLite
+	mailer    eci.Mailer                      // default: none
+	config    func(c *eci.Config)             // changes the portal's configuration
 }
 
 // env is a portal (httptest) in front of a fake CAS server, with its own
@@ -86,9 +88,12 @@ func newEnv(t *testing.T, o options) *env {
 	}))
 	t.Cleanup(e.portal.Close)
 	e.cfg = eci.Config{BaseURL: e.portal.URL, IdPURL: e.cas.URL(), AcceptStrengths: o.strengths, Dev: o.dev}
+	if o.config != nil {
+		o.config(&e.cfg)
+	}
 	s, err := eci.NewServer(e.cfg, eci.Deps{
 		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: e.logs}, nil)),
-		DB:     e.db, Bundle: e.bundle, Now: e.clock.Now,
+		DB:     e.db, Bundle: e.bundle, Now: e.clock.Now, Mailer: o.mailer,
 	})
 	if err != nil {
 		t.Fatalf("NewServer() = %v", err)

@@ -23,10 +23,21 @@ import (
 // MaxDocument is the largest draft legal act accepted, in bytes.
 const MaxDocument = 5 << 20
 
-// Mailer sends the portal's e-mails (plain text). The portal works without
-// one: the representative then sends the invitation links themselves.
+// Mail is one e-mail of the portal, already in the recipient's language.
+type Mail struct {
+	To      string // the recipient's address
+	ToName  string // their name, may be empty
+	Lang    string // the language of the texts, e.g. "fr"
+	Subject string
+	// Text is the plain text: paragraphs separated by blank lines, links
+	// on lines of their own (the HTML part is made from it).
+	Text string
+}
+
+// Mailer sends the portal's e-mails. The portal works without one: the
+// representative then sends the invitation links themselves.
 type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
+	Send(ctx context.Context, m Mail) error
 }
 
 // Audit event types of initiatives.
@@ -45,6 +56,11 @@ const (
 	auditDenied      = "ACCESS_DENIED"
 	auditDocument    = "DOCUMENT_UPLOAD"
 	auditSubmitEarly = "SUBMIT_REFUSED"
+	auditHandOver    = "HANDOVER"
+	auditRemove      = "MEMBER_REMOVE"
+	auditReinvite    = "MEMBER_REINVITE"
+	auditFundingEdit = "FUNDING_EDIT"
+	auditChanges     = "CHANGES_REQUESTED"
 )
 
 // access is what the signed-in user may do with one initiative.
@@ -58,10 +74,15 @@ type access struct {
 // Rep reports whether the user is the representative.
 func (a *access) Rep() bool { return a.Me != nil && a.In.Representative == a.Me.UserID }
 
-// reviewer reports whether the organiser has the reviewer role.
+// reviewer reports whether the organiser has the reviewer role: by
+// configuration (Config.Reviewers) or granted in the database, for the
+// e-mail address EU Login reported at their login.
 func (s *Server) reviewer(ctx context.Context, o *organiser) (bool, error) {
 	if o.User.Email == "" {
 		return false, nil
+	}
+	if s.configReviewer(o.User.Email) {
+		return true, nil
 	}
 	return s.db.IsReviewer(ctx, o.User.Email)
 }
@@ -427,17 +448,20 @@ func (s *Server) updateInitiative(w http.ResponseWriter, r *http.Request, o *org
 
 // memberRow is a member as the initiative's page shows them.
 type memberRow struct {
-	ID         int64
-	UserID     string
-	Name       string
-	Email      string
-	Status     string // translated
-	Accepted   bool
-	Residence  string // translated, "" when not given
-	MEP        bool
-	Role       string // translated, "" for an ordinary member
-	Confirmed  bool
-	InviteLink string
+	ID        int64
+	UserID    string
+	Name      string
+	Email     string
+	Status    string // translated
+	Accepted  bool
+	Residence string // translated, "" when not given
+	MEP       bool
+	Role      string // translated, "" for an ordinary member
+	Confirmed bool
+	Invited   bool   // has not joined yet
+	Expired   bool   // the invitation link no longer works
+	Expires   string // the last day the invitation works
+	CanRemove bool
 }
 
 // fundingRow is a source of funding as shown.
@@ -466,6 +490,13 @@ type initiativeView struct {
 	CanSubmit   bool
 	Deadline    string
 	Funding     []fundingRow
+	// The hand-over to the substitute.
+	CanHandOver    bool
+	SubstituteName string
+	// The Commission's request for changes.
+	CanRequestChanges bool
+	ExtendedDeadline  string
+	ChangesOn         string
 	// After registration.
 	LatestStart     string
 	CollectionEnd   string
@@ -509,7 +540,15 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 		if m.FullName != "" {
 			row.Name = m.FullName
 		}
+		row.Invited = !row.Accepted
+		row.CanRemove = a.Rep() && in.Editable() && (m.UserID == "" || m.UserID != in.Representative)
 		row.Status = l.T("member.status_invited")
+		if row.Invited {
+			row.Expires = s.expires(&m).Format(time.DateOnly)
+			if row.Expired = m.InvitedAt.Before(s.issuedAfter()); row.Expired {
+				row.Status = l.T("member.status_expired")
+			}
+		}
 		if row.Accepted {
 			row.Status = l.T("member.status_accepted")
 			if row.Confirmed {
@@ -524,6 +563,7 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 			row.Role = l.T("initiative.role_representative")
 		case m.UserID != "" && m.UserID == in.Substitute:
 			row.Role = l.T("initiative.role_substitute")
+			v.SubstituteName = row.Name
 		}
 		v.Members = append(v.Members, row)
 		if row.Accepted {
@@ -540,8 +580,14 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 		v.CanInvite = v.Rep && len(a.Members) < rules.MaxMembers
 		v.CanSubmit = v.Rep && len(v.Problems) == 0
 	}
+	v.CanHandOver = v.Rep && handOverOpen(in) && v.SubstituteName != ""
 	if in.Status == ecistore.StatusSubmitted {
-		v.Deadline = rules.DecisionDeadline(in.SubmittedAt).Format(time.DateOnly)
+		v.Deadline = deadline(in).Format(time.DateOnly)
+		v.CanRequestChanges = a.Reviewer && in.ChangesRequestedAt.IsZero()
+		v.ExtendedDeadline = rules.ExtendedDecisionDeadline(in.SubmittedAt).Format(time.DateOnly)
+	}
+	if !in.ChangesRequestedAt.IsZero() {
+		v.ChangesOn = in.ChangesRequestedAt.Format(time.DateOnly)
 	}
 	if in.Status == ecistore.StatusRegistered || in.Status == ecistore.StatusPartiallyRegistered {
 		v.LatestStart = rules.LatestCollectionStart(in.DecidedAt).Format(time.DateOnly)
@@ -620,7 +666,10 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, o *organiser) {
 	for _, h := range hs {
 		who := names[h.UserID]
 		if who == "" {
-			who = s.localizer(r).T("history.commission")
+			who = s.localizer(r).T("history.former_member")
+			if h.UserID == a.In.DecidedBy || h.Field == "changes_requested" || h.Field == "registration" || h.Field == "status" {
+				who = s.localizer(r).T("history.commission")
+			}
 		}
 		field, _, _ := strings.Cut(h.Field, ":") // member:ID, funding:ID
 		rows = append(rows, historyRow{At: h.At, Who: who, Field: s.localizer(r).T("history.field_" + field), Old: h.Old, New: h.New})

@@ -36,12 +36,17 @@ type dashboardData struct {
 	LoginTime   time.Time       // when the user authenticated at EU Login
 	Initiatives []initiativeRow // the initiatives of which the user is a member
 	Reviewer    bool            // the user reviews registration requests
+	Invitations []invitationRow // pending invitations addressed to the user's e-mail address
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, o *organiser) {
 	d := dashboardData{Strength: strengthName(s.localizer(r), o.Session.Strength), LoginTime: o.Session.LoginDate}
 	var err error
 	if d.Initiatives, err = s.myInitiatives(r.Context(), s.localizer(r), o); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if d.Invitations, err = s.myInvitations(r, o); err != nil {
 		s.internal(w, r, err)
 		return
 	}

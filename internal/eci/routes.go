@@ -58,6 +58,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /invitations/{token}", s.requireOrganiser(s.showInvitation))
 	mux.Handle("POST /invitations/{token}", s.requireOrganiser(s.acceptInvitation))
 	mux.Handle("GET /review", s.requireOrganiser(s.reviewQueue))
+	mux.Handle("POST /initiatives/{id}/handover", s.requireOrganiser(s.handOver))
+	mux.Handle("POST /initiatives/{id}/members/{member}/remove", s.requireOrganiser(s.removeMember))
+	mux.Handle("POST /initiatives/{id}/members/{member}/reinvite", s.requireOrganiser(s.reinvite))
+	mux.Handle("GET /invitations/mine/{member}", s.requireOrganiser(s.showMyInvitation))
+	mux.Handle("POST /invitations/mine/{member}", s.requireOrganiser(s.acceptMyInvitation))
+	mux.Handle("GET /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.showFunding))
+	mux.Handle("POST /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.updateFunding))
+	mux.Handle("POST /initiatives/{id}/changes", s.requireOrganiser(s.requestChanges))
 
 	// Information pages.
 	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))

@@ -36,6 +36,9 @@ const (
 	DefaultSessionMax  = 12 * time.Hour
 )
 
+// DefaultInvitationTTL is how long an invitation link works by default.
+const DefaultInvitationTTL = 14 * 24 * time.Hour
+
 // LoadBundle reads the portal's own message catalogues (locales/*.json).
 func LoadBundle() (*i18n.Bundle, error) { return i18n.LoadFS(locales, "locales") }
 
@@ -73,6 +76,14 @@ type Config struct {
 	// SessionIdle and SessionMax are the session's idle timeout and absolute
 	// lifetime; zero means DefaultSessionIdle and DefaultSessionMax.
 	SessionIdle, SessionMax time.Duration
+	// InvitationTTL is how long an invitation to a group of organisers
+	// stays valid; zero means DefaultInvitationTTL.
+	InvitationTTL time.Duration
+	// Reviewers are e-mail addresses given the reviewer role by
+	// configuration, besides those granted with "eulogin eci reviewer add".
+	// A user has it when the e-mail address EU Login reports at their login
+	// is one of them, compared without regard to case.
+	Reviewers []string
 }
 
 // Deps are what the portal is built from.
@@ -175,8 +186,36 @@ func (c Config) normalize() (Config, error) {
 	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
 		errs = append(errs, errors.New("eci: the session idle timeout must be at least 1m and the lifetime at least the idle timeout"))
 	}
+	if c.InvitationTTL == 0 {
+		c.InvitationTTL = DefaultInvitationTTL
+	}
+	if c.InvitationTTL < time.Hour {
+		errs = append(errs, errors.New("eci: invitations must stay valid at least one hour"))
+	}
+	var reviewers []string
+	for _, e := range c.Reviewers {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e == "" || slices.Contains(reviewers, e) {
+			continue
+		}
+		if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " ,;<>") {
+			errs = append(errs, fmt.Errorf("eci: reviewer %q is not an e-mail address", e))
+		}
+		reviewers = append(reviewers, e)
+	}
+	c.Reviewers = reviewers
 	return c, errors.Join(errs...)
 }
+
+// configReviewer reports whether the configuration gives the reviewer role
+// to the e-mail address.
+func (s *Server) configReviewer(email string) bool {
+	email = strings.ToLower(strings.TrimSpace(email))
+	return email != "" && slices.Contains(s.cfg.Reviewers, email)
+}
+
+// issuedAfter is the oldest time an invitation still valid now was sent.
+func (s *Server) issuedAfter() time.Time { return s.now().Add(-s.cfg.InvitationTTL) }
 
 // ServeHTTP serves the portal.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -261,6 +300,7 @@ const (
 	auditLogout           = "LOGOUT"
 	auditLogoutEverywhere = "LOGOUT_EVERYWHERE"
 	auditSingleLogout     = "SINGLE_LOGOUT"
+	auditReviewerRole     = "REVIEWER_ROLE"
 )
 
 // audit records an event. A failure to write is logged, not fatal: refusing

@@ -50,6 +50,11 @@ type Initiative struct {
 	DecisionReasons            string
 	Registration               string // ECI(YYYY)NNNNNN once registered
 	CollectionStart            string // YYYY-MM-DD, "" until chosen
+	// ChangesRequestedAt is when the Commission asked for changes to the
+	// submitted request (zero: never), which extends the decision's
+	// deadline to four months; ChangesRequested says what.
+	ChangesRequestedAt time.Time
+	ChangesRequested   string
 }
 
 // Editable reports whether the initiative may still change (a draft).
@@ -161,16 +166,18 @@ func (db *DB) inTx(ctx context.Context, what string, fn func(x txn) error) error
 }
 
 const initiativeColumns = `id, status, title, objectives, annex, treaty, website, categories, language, representative, substitute,
-created_at, updated_at, submitted_at, decided_at, decided_by, decision_reasons, COALESCE(registration, ''), collection_start`
+created_at, updated_at, submitted_at, decided_at, decided_by, decision_reasons, COALESCE(registration, ''), collection_start,
+changes_requested_at, changes_requested`
 
 type scanner interface{ Scan(...any) error }
 
 func scanInitiative(s scanner) (*Initiative, error) {
 	var in Initiative
 	var cats string
-	var c, u, sub, dec int64
+	var c, u, sub, dec, chg int64
 	err := s.Scan(&in.ID, &in.Status, &in.Title, &in.Objectives, &in.Annex, &in.Treaty, &in.Website, &cats, &in.Language,
-		&in.Representative, &in.Substitute, &c, &u, &sub, &dec, &in.DecidedBy, &in.DecisionReasons, &in.Registration, &in.CollectionStart)
+		&in.Representative, &in.Substitute, &c, &u, &sub, &dec, &in.DecidedBy, &in.DecisionReasons, &in.Registration, &in.CollectionStart,
+		&chg, &in.ChangesRequested)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -180,7 +187,7 @@ func scanInitiative(s scanner) (*Initiative, error) {
 	if cats != "" {
 		in.Categories = strings.Split(cats, ",")
 	}
-	in.CreatedAt, in.UpdatedAt, in.SubmittedAt, in.DecidedAt = fromMS(c), fromMS(u), fromMS(sub), fromMS(dec)
+	in.CreatedAt, in.UpdatedAt, in.SubmittedAt, in.DecidedAt, in.ChangesRequestedAt = fromMS(c), fromMS(u), fromMS(sub), fromMS(dec), fromMS(chg)
 	return &in, nil
 }
 
@@ -327,6 +334,48 @@ func (db *DB) SetContacts(ctx context.Context, id int64, representative, substit
 		}
 		res, err := x.exec(`UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, representative, substitute, ms(at), id)
 		return oneRow(res, err)
+	})
+}
+
+// HandOver gives the representative's rights to the substitute: the
+// substitute (to) becomes the representative and the representative (from)
+// the substitute, so that the group keeps its two contact persons. It
+// records both changes. ErrConflict unless from is the representative and to
+// the substitute, both still accepted members, and the initiative is a draft
+// or registered (a submitted or refused request is frozen).
+func (db *DB) HandOver(ctx context.Context, id int64, from, to string, at time.Time) error {
+	return db.inTx(ctx, "hand over", func(x txn) error {
+		var n int
+		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND status = 'accepted' AND user_id IN (?, ?)`, id, from, to).Scan(&n); err != nil {
+			return err
+		}
+		if n != 2 || from == "" || to == "" || from == to {
+			return ErrConflict
+		}
+		res, err := x.exec(`UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ?
+WHERE id = ? AND representative = ? AND substitute = ? AND status IN ('DRAFT', 'REGISTERED', 'PARTIALLY_REGISTERED')`, to, from, ms(at), id, from, to)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		if err := x.record(id, at, from, "representative", from, to); err != nil {
+			return err
+		}
+		return x.record(id, at, from, "substitute", to, from)
+	})
+}
+
+// RequestChanges records that the Commission asks for changes to a
+// submitted initiative (what, in words), which extends the decision's
+// deadline; it can be done once. ErrConflict when the initiative is not
+// submitted or changes were already requested.
+func (db *DB) RequestChanges(ctx context.Context, id int64, what, reviewerID string, at time.Time) error {
+	return db.inTx(ctx, "request changes", func(x txn) error {
+		res, err := x.exec(`UPDATE eci_initiatives SET changes_requested_at = ?, changes_requested = ?, updated_at = ?
+WHERE id = ? AND status = 'SUBMITTED' AND changes_requested_at = 0`, ms(at), what, ms(at), id)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		return x.record(id, at, reviewerID, "changes_requested", nil, what)
 	})
 }
 

@@ -95,16 +95,38 @@ func (db *DB) Invite(ctx context.Context, m *Member, max int, userID string, at 
 }
 
 // Accept links the invitation with tokenHash to the user and consumes the
-// token: a second use finds nothing. ErrNotFound for an unknown or used
-// token; ErrConflict when the initiative is no longer a draft or the user
-// is already a member of it.
-func (db *DB) Accept(ctx context.Context, tokenHash, userID string, at time.Time) (*Member, error) {
+// token: a second use finds nothing. An invitation sent before issuedAfter
+// has expired. ErrNotFound for an unknown, used or expired token;
+// ErrConflict when the initiative is no longer a draft or the user is
+// already a member of it.
+func (db *DB) Accept(ctx context.Context, tokenHash, userID string, issuedAfter, at time.Time) (*Member, error) {
+	if tokenHash == "" {
+		return nil, ErrNotFound
+	}
+	return db.accept(ctx, `token_hash = ?`, []any{tokenHash}, userID, issuedAfter, at)
+}
+
+// AcceptByEmail accepts the pending invitation memberID for the user whose
+// e-mail address (as the identity provider reports it) is the invitation's,
+// compared without regard to case: the dashboard's way to join without the
+// link. Errors as for Accept; ErrNotFound also when the address differs.
+func (db *DB) AcceptByEmail(ctx context.Context, memberID int64, email, userID string, issuedAfter, at time.Time) (*Member, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil, ErrNotFound
+	}
+	return db.accept(ctx, `id = ? AND LOWER(email) = ?`, []any{memberID, email}, userID, issuedAfter, at)
+}
+
+func (db *DB) accept(ctx context.Context, where string, args []any, userID string, issuedAfter, at time.Time) (*Member, error) {
 	var m *Member
 	err := db.inTx(ctx, "accept invitation", func(x txn) error {
 		var err error
-		m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE token_hash = ? AND status = 'invited'`, tokenHash))
-		if err != nil || tokenHash == "" {
+		m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE `+where+` AND status = 'invited'`, args...))
+		if errors.Is(err, ErrNotFound) || err == nil && m.InvitedAt.Before(issuedAfter) {
 			return ErrNotFound
+		} else if err != nil {
+			return err
 		}
 		var status string
 		var n int
@@ -126,6 +148,119 @@ func (db *DB) Accept(ctx context.Context, tokenHash, userID string, at time.Time
 		}
 		m.Status, m.AcceptedAt, m.UserID = MemberAccepted, at, userID
 		return x.record(m.InitiativeID, at, userID, "member_accepted", nil, m.Email)
+	})
+	return m, err
+}
+
+// Invitation is a pending invitation with the title of its initiative.
+type Invitation struct {
+	Member
+	Title string
+}
+
+// InvitationsFor returns the pending invitations addressed to email
+// (compared without regard to case) to drafts, sent at or after
+// issuedAfter (the older ones have expired), the newest first.
+func (db *DB) InvitationsFor(ctx context.Context, email string, issuedAfter time.Time) ([]Invitation, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil, nil
+	}
+	cols := strings.ReplaceAll("m."+memberColumns, ", ", ", m.")
+	cols = strings.ReplaceAll(cols, ",\n", ",\nm.")
+	rows, err := db.query(ctx, `SELECT `+cols+`, i.title FROM eci_members m JOIN eci_initiatives i ON i.id = m.initiative_id
+WHERE LOWER(m.email) = ? AND m.status = 'invited' AND m.invited_at >= ? AND i.status = 'DRAFT' ORDER BY m.invited_at DESC, m.id DESC`, email, ms(issuedAfter))
+	if err != nil {
+		return nil, fmt.Errorf("ecistore: invitations for: %w", err)
+	}
+	defer rows.Close()
+	var out []Invitation
+	for rows.Next() {
+		var inv Invitation
+		m, err := scanMember(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &inv.Title)...) }))
+		if err != nil {
+			return nil, fmt.Errorf("ecistore: invitations for: %w", err)
+		}
+		inv.Member = *m
+		out = append(out, inv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ecistore: invitations for: %w", err)
+	}
+	return out, nil
+}
+
+// scanFunc adapts a function to the scanner interface.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// RemoveMember takes a member (accepted or invited) out of the group of a
+// draft, records it, and returns the member removed. A removed substitute
+// leaves the group without one. The representative cannot be removed.
+// ErrNotFound when the member is not the initiative's; ErrConflict when the
+// initiative is not a draft or the member is its representative.
+func (db *DB) RemoveMember(ctx context.Context, initiativeID, memberID int64, userID string, at time.Time) (*Member, error) {
+	var m *Member
+	err := db.inTx(ctx, "remove member", func(x txn) error {
+		var rep, sub string
+		if err := x.queryRow(`SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, initiativeID).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
+			return ErrConflict
+		} else if err != nil {
+			return err
+		}
+		var err error
+		if m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)); err != nil {
+			return err
+		}
+		if m.UserID != "" && m.UserID == rep {
+			return ErrConflict
+		}
+		if m.UserID != "" && m.UserID == sub {
+			if _, err := x.exec(`UPDATE eci_initiatives SET substitute = '' WHERE id = ?`, initiativeID); err != nil {
+				return err
+			}
+			if err := x.record(initiativeID, at, userID, "substitute", sub, ""); err != nil {
+				return err
+			}
+		}
+		res, err := x.exec(`DELETE FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		if _, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ?`, ms(at), initiativeID); err != nil {
+			return err
+		}
+		name := m.Name
+		if m.FullName != "" {
+			name = m.FullName
+		}
+		return x.record(initiativeID, at, userID, "member_removed", map[string]string{"name": name, "email": m.Email}, nil)
+	})
+	return m, err
+}
+
+// Reinvite gives a pending invitation of a draft a new token (its SHA-256,
+// tokenHash) and a new date: the old link stops working and the new one
+// lives a full period. It records it and returns the member. ErrNotFound
+// when the member is not the initiative's or has already joined;
+// ErrConflict when the initiative is not a draft.
+func (db *DB) Reinvite(ctx context.Context, initiativeID, memberID int64, tokenHash, userID string, at time.Time) (*Member, error) {
+	var m *Member
+	err := db.inTx(ctx, "reinvite", func(x txn) error {
+		res, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), initiativeID)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		if m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ? AND status = 'invited'`, memberID, initiativeID)); err != nil {
+			return err
+		}
+		res, err = x.exec(`UPDATE eci_members SET token_hash = ?, invited_at = ? WHERE id = ? AND status = 'invited'`, tokenHash, ms(at), memberID)
+		if err := oneRow(res, err); err != nil {
+			return err
+		}
+		m.TokenHash, m.InvitedAt = tokenHash, at
+		return x.record(initiativeID, at, userID, "member_reinvited", nil, map[string]string{"name": m.Name, "email": m.Email})
 	})
 	return m, err
 }

@@ -318,6 +318,11 @@ func AddMonths(day time.Time, n int) time.Time {
 // registration request submitted on submitted: two months later.
 func DecisionDeadline(submitted time.Time) time.Time { return AddMonths(submitted, 2) }
 
+// ExtendedDecisionDeadline returns the day by which the Commission decides
+// when it asked the organisers for changes: four months after submission
+// (DOMAIN.md section 4, "up to four when the Commission asks for changes").
+func ExtendedDecisionDeadline(submitted time.Time) time.Time { return AddMonths(submitted, 4) }
+
 // LatestCollectionStart returns the last day the collection of an
 // initiative registered on registered may start: six months later.
 func LatestCollectionStart(registered time.Time) time.Time { return AddMonths(registered, 6) }

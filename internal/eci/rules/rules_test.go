@@ -278,6 +278,8 @@ func TestPeriods(t *testing.T) {
 		{"deadline from 31 December", DecisionDeadline(day("2025-12-31")), "2026-02-28"},
 		{"deadline in a leap year", DecisionDeadline(day("2027-12-31")), "2028-02-29"},
 		{"deadline ignores the hour", DecisionDeadline(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC)), "2026-05-14"},
+		{"extended deadline", ExtendedDecisionDeadline(day("2026-03-14")), "2026-07-14"},
+		{"extended deadline from 31 October", ExtendedDecisionDeadline(day("2025-10-31")), "2026-02-28"},
 		{"latest start", LatestCollectionStart(day("2026-08-31")), "2027-02-28"},
 		{"collection end", CollectionEnd(day("2026-05-01")), "2027-04-30"},
 		{"collection end from 29 February", CollectionEnd(day("2028-02-29")), "2029-02-27"},

@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 	t.Run("Decisions", func(t *testing.T) { testDecisions(t, open) })
 	t.Run("FundingAndDocument", func(t *testing.T) { testFundingAndDocument(t, open) })
 	t.Run("Reviewers", func(t *testing.T) { testReviewers(t, open) })
+	t.Run("GroupChanges", func(t *testing.T) { testGroupChanges(t, open) })
 }
 
 func newUser(id string, at time.Time) *ecistore.User {

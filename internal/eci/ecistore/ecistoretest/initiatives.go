@@ -123,15 +123,15 @@ func testInvitations(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 		t.Errorf("MemberByToken(\"\") = %v, want ErrNotFound", err)
 	}
 	// The creator cannot accept an invitation to their own initiative.
-	if _, err := db.Accept(ctx, m.TokenHash, "u1", t0); !errors.Is(err, ecistore.ErrConflict) {
+	if _, err := db.Accept(ctx, m.TokenHash, "u1", t0, t0); !errors.Is(err, ecistore.ErrConflict) {
 		t.Errorf("Accept(by a member) = %v, want ErrConflict", err)
 	}
-	got, err := db.Accept(ctx, m.TokenHash, "u2", t0.Add(time.Minute))
+	got, err := db.Accept(ctx, m.TokenHash, "u2", t0, t0.Add(time.Minute))
 	if err != nil || got.UserID != "u2" || got.Status != ecistore.MemberAccepted {
 		t.Fatalf("Accept() = %+v, %v, want u2 accepted", got, err)
 	}
 	// Replayed: the token is consumed.
-	if _, err := db.Accept(ctx, m.TokenHash, "u3", t0.Add(time.Minute)); !errors.Is(err, ecistore.ErrNotFound) {
+	if _, err := db.Accept(ctx, m.TokenHash, "u3", t0, t0.Add(time.Minute)); !errors.Is(err, ecistore.ErrNotFound) {
 		t.Errorf("Accept() replayed = %v, want ErrNotFound", err)
 	}
 	if _, err := db.MemberByToken(ctx, m.TokenHash); !errors.Is(err, ecistore.ErrNotFound) {
@@ -313,5 +313,130 @@ func testReviewers(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 	}
 	if ok, _ := db.IsReviewer(ctx, "reviewer@ec.europa.eu"); ok {
 		t.Error("IsReviewer() after removal = true")
+	}
+}
+
+// testGroupChanges: expiry of invitations, re-invitation, acceptance by
+// e-mail address, removal of members and the hand-over to the substitute.
+func testGroupChanges(t *testing.T, open func(t *testing.T) *ecistore.DB) {
+	db := open(t)
+	ctx := t.Context()
+	in := newDraft(t, db, "u1")
+	invite := func(email, hash string, at time.Time) *ecistore.Member {
+		t.Helper()
+		m := &ecistore.Member{InitiativeID: in.ID, Name: email, Email: email, TokenHash: hash}
+		if err := db.Invite(ctx, m, 9, "u1", at); err != nil {
+			t.Fatalf("Invite(%s) = %v", email, err)
+		}
+		return m
+	}
+	day := 24 * time.Hour
+	old := invite("old@example.org", strings.Repeat("1", 64), t0)
+	jan := invite("janis@example.lv", strings.Repeat("2", 64), t0.Add(day))
+
+	// Expired: sent before the cut-off.
+	if _, err := db.Accept(ctx, old.TokenHash, "u2", t0.Add(time.Hour), t0.Add(15*day)); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("Accept(expired) = %v, want ErrNotFound", err)
+	}
+	// The dashboard's list: by address in any case, expired ones left out.
+	invs, err := db.InvitationsFor(ctx, "Janis@EXAMPLE.lv", t0.Add(time.Hour))
+	if err != nil || len(invs) != 1 || invs[0].ID != jan.ID || invs[0].Title != in.Title {
+		t.Errorf("InvitationsFor() = %+v, %v, want Jānis's invitation with its title", invs, err)
+	}
+	if invs, _ := db.InvitationsFor(ctx, "old@example.org", t0.Add(time.Hour)); len(invs) != 0 {
+		t.Errorf("InvitationsFor(expired) = %+v, want none", invs)
+	}
+	// Re-invited: a new token and date, the old token dies.
+	re, err := db.Reinvite(ctx, in.ID, old.ID, strings.Repeat("3", 64), "u1", t0.Add(2*day))
+	if err != nil || re.TokenHash != strings.Repeat("3", 64) || !re.InvitedAt.Equal(t0.Add(2*day)) {
+		t.Fatalf("Reinvite() = %+v, %v", re, err)
+	}
+	if _, err := db.MemberByToken(ctx, old.TokenHash); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("MemberByToken(old token) = %v, want ErrNotFound", err)
+	}
+	if _, err := db.Reinvite(ctx, in.ID+1, old.ID, strings.Repeat("4", 64), "u1", t0); err == nil {
+		t.Error("Reinvite(another initiative's member) succeeded")
+	}
+	// Accepted by e-mail address: only by the addressee.
+	if _, err := db.AcceptByEmail(ctx, jan.ID, "mallory@example.org", "u9", t0, t0.Add(2*day)); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("AcceptByEmail(other address) = %v, want ErrNotFound", err)
+	}
+	if m, err := db.AcceptByEmail(ctx, jan.ID, "JANIS@example.lv", "u2", t0, t0.Add(2*day)); err != nil || m.UserID != "u2" {
+		t.Fatalf("AcceptByEmail() = %+v, %v", m, err)
+	}
+	if _, err := db.AcceptByEmail(ctx, jan.ID, "janis@example.lv", "u2", t0, t0.Add(2*day)); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("AcceptByEmail() twice = %v, want ErrNotFound", err)
+	}
+	if _, err := db.Reinvite(ctx, in.ID, jan.ID, strings.Repeat("5", 64), "u1", t0); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("Reinvite(accepted member) = %v, want ErrNotFound", err)
+	}
+	// The hand-over needs a substitute.
+	if err := db.HandOver(ctx, in.ID, "u1", "u2", t0.Add(3*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("HandOver(no substitute) = %v, want ErrConflict", err)
+	}
+	if err := db.SetContacts(ctx, in.ID, "u1", "u2", "u1", t0.Add(3*day)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.HandOver(ctx, in.ID, "u2", "u1", t0.Add(3*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("HandOver(by the substitute) = %v, want ErrConflict", err)
+	}
+	if err := db.HandOver(ctx, in.ID, "u1", "u2", t0.Add(3*day)); err != nil {
+		t.Fatalf("HandOver() = %v", err)
+	}
+	got, _ := db.Initiative(ctx, in.ID)
+	if got.Representative != "u2" || got.Substitute != "u1" {
+		t.Errorf("after the hand-over: representative %q, substitute %q, want u2 and u1", got.Representative, got.Substitute)
+	}
+	// Removing: never the representative; a removed substitute leaves none.
+	creator, _ := db.Members(ctx, in.ID)
+	if _, err := db.RemoveMember(ctx, in.ID, jan.ID, "u2", t0.Add(4*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("RemoveMember(representative) = %v, want ErrConflict", err)
+	}
+	if m, err := db.RemoveMember(ctx, in.ID, creator[0].ID, "u2", t0.Add(4*day)); err != nil || m.UserID != "u1" {
+		t.Fatalf("RemoveMember(substitute) = %+v, %v", m, err)
+	}
+	got, _ = db.Initiative(ctx, in.ID)
+	if got.Substitute != "" {
+		t.Errorf("substitute after removal = %q, want none", got.Substitute)
+	}
+	if mine, _ := db.InitiativesOf(ctx, "u1"); len(mine) != 0 {
+		t.Errorf("InitiativesOf(removed) = %d, want 0", len(mine))
+	}
+	if _, err := db.RemoveMember(ctx, in.ID, creator[0].ID, "u2", t0.Add(4*day)); !errors.Is(err, ecistore.ErrNotFound) {
+		t.Errorf("RemoveMember() twice = %v, want ErrNotFound", err)
+	}
+	h, _ := db.History(ctx, in.ID)
+	for _, want := range []string{"member_reinvited", "member_removed", "representative", "substitute"} {
+		if !slices.Contains(fields(h), want) {
+			t.Errorf("History() = %q, want %s", fields(h), want)
+		}
+	}
+	// Frozen once submitted.
+	if err := db.Submit(ctx, in.ID, "u2", t0.Add(5*day)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RemoveMember(ctx, in.ID, re.ID, "u2", t0.Add(5*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("RemoveMember(submitted) = %v, want ErrConflict", err)
+	}
+	if _, err := db.Reinvite(ctx, in.ID, re.ID, strings.Repeat("6", 64), "u2", t0.Add(5*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("Reinvite(submitted) = %v, want ErrConflict", err)
+	}
+	if invs, _ := db.InvitationsFor(ctx, "old@example.org", t0); len(invs) != 0 {
+		t.Errorf("InvitationsFor(submitted initiative) = %+v, want none", invs)
+	}
+	// The Commission asks for changes once.
+	if err := db.RequestChanges(ctx, in.ID, "Clarify the objectives.", "rev", t0.Add(6*day)); err != nil {
+		t.Fatalf("RequestChanges() = %v", err)
+	}
+	if err := db.RequestChanges(ctx, in.ID, "Again.", "rev", t0.Add(6*day)); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("RequestChanges() twice = %v, want ErrConflict", err)
+	}
+	got, _ = db.Initiative(ctx, in.ID)
+	if !got.ChangesRequestedAt.Equal(t0.Add(6*day)) || got.ChangesRequested != "Clarify the objectives." {
+		t.Errorf("after RequestChanges: %v %q", got.ChangesRequestedAt, got.ChangesRequested)
+	}
+	other := newDraft(t, db, "u5")
+	if err := db.RequestChanges(ctx, other.ID, "x", "rev", t0); !errors.Is(err, ecistore.ErrConflict) {
+		t.Errorf("RequestChanges(draft) = %v, want ErrConflict", err)
 	}
 }
