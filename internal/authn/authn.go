@@ -43,13 +43,20 @@ type Method struct {
 var Methods = []Method{
 	{ID: MethodPassword, LabelKey: "method.password", HintKey: "method.password_hint", Strength: StrengthPassword},
 	{ID: MethodSMS, LabelKey: "method.sms", HintKey: "method.sms_hint", Strength: StrengthPasswordSMS},
+	{ID: MethodAppPIN, LabelKey: "method.app_pin", HintKey: "method.app_pin_hint", Strength: StrengthPasswordMobileApp},
+	{ID: MethodAppQR, LabelKey: "method.app_qr", HintKey: "method.app_qr_hint", Strength: StrengthPasswordMobileApp},
 }
 
 // The ids of the verification methods.
 const (
 	MethodPassword = "PASSWORD" // the password alone
 	MethodSMS      = "SMS"      // "Mobile phone + SMS": the password, then a code sent by SMS
+	MethodAppPIN   = "APP_PIN"  // "EU Login Mobile App PIN code": the password, then a push approved with the PIN
+	MethodAppQR    = "APP_QR"   // "EU Login Mobile App QR code": the password, then an offline one-time password
 )
+
+// IsApp reports whether method id is one of the mobile app's.
+func IsApp(id string) bool { return id == MethodAppPIN || id == MethodAppQR }
 
 // Factors lists the factors of a strength, as the CAS attribute
 // authenticationFactors carries them ("PASSWORD,SMS").
@@ -95,7 +102,7 @@ type Flow struct {
 	ResponseMethod  string   `json:"response_method,omitempty"`  // "POST" to send the ticket by a form; "" to redirect
 
 	// The second factor. PasswordOK: the password step passed and the SMS
-	// step is next (method SMS, or an account that always requires
+	// or mobile app step is next (method SMS, or an account that always requires
 	// multi-factor authentication). StepUp: the user is signed in (session
 	// SessionHash) and only the SMS step is missing: for an application
 	// that needs a stronger strength, or (Reauth) before a change of the
@@ -105,4 +112,11 @@ type Flow struct {
 	Reauth      bool   `json:"reauth,omitempty"`
 	SessionHash string `json:"session_hash,omitempty"`
 	PhoneID     string `json:"phone_id,omitempty"`
+
+	// The mobile app step: the push request the page waits for, or the
+	// offline QR challenge shown (its URI) and the device it is for.
+	AppRequestID string `json:"app_request_id,omitempty"`
+	AppQRID      string `json:"app_qr_id,omitempty"`
+	AppQRURI     string `json:"app_qr_uri,omitempty"`
+	AppDeviceID  string `json:"app_device_id,omitempty"`
 }

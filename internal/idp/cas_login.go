@@ -170,12 +170,13 @@ func (s *Server) casLoginPage(w http.ResponseWriter, r *http.Request, req *casRe
 
 // casData is the data of the pages between the login and the application.
 type casData struct {
-	ServiceName string
-	Hidden      []hiddenField
-	CancelURL   string
-	Action      string // the service URL the ticket form posts to
-	Ticket      string
-	AddPhoneURL string // step-up for an account without a number: add one first
+	ServiceName  string
+	Hidden       []hiddenField
+	CancelURL    string
+	Action       string // the service URL the ticket form posts to
+	Ticket       string
+	AddPhoneURL  string // step-up for an account without a number: add one first
+	AddDeviceURL string // step-up for an account without an app device: add one first
 }
 
 // casSSO gives a signed-in user's identity to an application without asking
@@ -271,17 +272,19 @@ func (s *Server) casAfterLogin(w http.ResponseWriter, r *http.Request, f *authn.
 }
 
 // stepUp is where a login goes when the application needs a stronger
-// authentication than the session has. When "Mobile phone + SMS" is enough
-// for the application, only the SMS step is asked (a flow with StepUp; the
-// session is then renewed with strength PASSWORD_SMS and the ticket issued,
-// smsDone). An account without a number is first led to add one, and comes
-// back here. Otherwise the page says the application needs a method the
-// account cannot use.
+// authentication than the session has. When the EU Login Mobile App is
+// enough for the application and the account has a usable device, only the
+// app step is asked; else, when "Mobile phone + SMS" is enough, only the SMS
+// step (a flow with StepUp; the session is then renewed with the stronger
+// strength and the ticket issued, secondFactorDone). An account without such
+// a factor is first led to add one, and comes back here. Otherwise the page
+// says the application needs a method the account cannot use.
 func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest, sess *store.Session) {
 	p := s.page(r, "login.stronger_title")
 	d := &casData{ServiceName: req.Service.DisplayName(p.L.Lang), CancelURL: "/account"}
 	p.Data = d
-	if !req.accepts(string(authn.StrengthPasswordSMS)) {
+	appOK, smsOK := req.accepts(string(authn.StrengthPasswordMobileApp)), req.accepts(string(authn.StrengthPasswordSMS))
+	if !appOK && !smsOK {
 		s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
 		s.render.Render(w, http.StatusOK, "login_stronger", p)
 		return
@@ -296,14 +299,31 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest,
 		s.internal(w, r, err)
 		return
 	}
-	if n == 0 {
-		// The guide's order: add a number, then on to the application.
-		d.AddPhoneURL = withNext("/account/phones/add", req.loginURL())
+	devices, err := s.app.UsableDevices(r.Context(), u.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	method, path := "", ""
+	switch {
+	case appOK && len(devices) > 0:
+		method, path = authn.MethodAppPIN, "/login/app"
+	case smsOK && n > 0:
+		method, path = authn.MethodSMS, "/login/sms"
+	default:
+		// The guide's order: add a second factor, then on to the
+		// application.
+		if smsOK {
+			d.AddPhoneURL = withNext("/account/phones/add", req.loginURL())
+		}
+		if appOK {
+			d.AddDeviceURL = withNext("/account/devices/add", req.loginURL())
+		}
 		s.render.Render(w, http.StatusOK, "login_stronger", p)
 		return
 	}
 	f := &authn.Flow{
-		Email: u.Email, UserID: u.ID, Started: s.now(), StepUp: true, SessionHash: sess.Hash, Method: authn.MethodSMS,
+		Email: u.Email, UserID: u.ID, Started: s.now(), StepUp: true, SessionHash: sess.Hash, Method: method,
 		Service: req.ServiceURL, ServiceID: req.Service.ID, Renew: req.Renew, AcceptStrengths: req.AcceptStrengths,
 	}
 	if req.Post {
@@ -313,7 +333,7 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest,
 		s.internal(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
 // toService sends the browser back to the application with the ticket: a

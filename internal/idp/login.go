@@ -214,6 +214,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Method = m.ID
 	f.PasswordOK, f.PhoneID = false, ""
+	f.AppRequestID, f.AppQRID, f.AppQRURI, f.AppDeviceID = "", "", "", ""
 	if err := s.saveFlow(r, hash, f); err != nil {
 		s.internal(w, r, err)
 		return
@@ -223,7 +224,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
 	p.Step = step(p, 3, 3)
-	if f.Method == authn.MethodSMS {
+	if f.Method == authn.MethodSMS || authn.IsApp(f.Method) {
 		p.Step = step(p, 3, 4)
 	}
 	p.Data = &loginData{Email: f.Email, Restart: flowRestart(f)}
@@ -308,15 +309,15 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.reg.Clear(r.Context(), acctKey)
-	if f.Method == authn.MethodSMS || u.RequireMFA {
-		// The SMS step comes next; only now may the page show the
-		// account's numbers (masked).
+	if next := s.afterPassword(r.Context(), f, u); next != "" {
+		// The second-factor step comes next; only now may the page show
+		// the account's numbers (masked) or devices.
 		f.PasswordOK = true
 		if err := s.saveFlow(r, hash, f); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{

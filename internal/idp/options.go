@@ -23,7 +23,7 @@ func (s *Server) optionsForm(w http.ResponseWriter, r *http.Request, si *signedI
 
 // options saves the options and audits the change. Multi-factor
 // authentication can be required only by an account that has a second
-// factor (a mobile phone number): otherwise it could not log in any more.
+// factor (a mobile phone number or a mobile app device): otherwise it could not log in any more.
 func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
@@ -33,7 +33,7 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	p.Form = web.NewForm(r.PostForm)
 	mfa, warn := p.Form.Checked("require_mfa"), p.Form.Checked("warn_sso")
 	if mfa && !si.user.RequireMFA {
-		n, err := s.db.CountPhones(r.Context(), si.user.ID)
+		n, err := s.secondFactors(r.Context(), si.user.ID)
 		if err != nil {
 			s.internal(w, r, err)
 			return

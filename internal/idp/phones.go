@@ -64,15 +64,16 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	s.render.Render(w, http.StatusOK, "phones", p)
 }
 
-// needsReauth starts the SMS step, and reports true, when the account has
-// a number and the session has not just passed the SMS step.
+// needsReauth starts a second-factor step (SMS when the account has a
+// number, else the mobile app), and reports true, when the account has a
+// second factor and the session has not just passed such a step.
 func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) bool {
-	n, err := s.db.CountPhones(r.Context(), si.user.ID)
+	path, err := s.secondFactorPath(r.Context(), si.user.ID)
 	if err != nil {
 		s.internal(w, r, err)
 		return true
 	}
-	if n == 0 {
+	if path == "" {
 		return false
 	}
 	ok, err := s.reauthenticated(r, si)
@@ -83,7 +84,7 @@ func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedI
 	if ok {
 		return false
 	}
-	s.startReauth(w, r, si, next)
+	s.startReauth(w, r, si, next, path)
 	return true
 }
 
@@ -309,13 +310,13 @@ func (s *Server) phoneRemovePage(w http.ResponseWriter, r *http.Request, p *web.
 	s.render.Render(w, status, "phone_remove", p)
 }
 
-// lastRequired reports whether ph is the last number of an account that
+// lastRequired reports whether ph is the last second factor of an account that
 // always requires multi-factor authentication: it cannot be removed.
 func (s *Server) lastRequired(r *http.Request, si *signedIn) (bool, error) {
 	if !si.user.RequireMFA {
 		return false, nil
 	}
-	n, err := s.db.CountPhones(r.Context(), si.user.ID)
+	n, err := s.secondFactors(r.Context(), si.user.ID)
 	return n <= 1, err
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/i18n"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
@@ -47,6 +48,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /login/sms/code", s.smsCodeForm)
 	mux.HandleFunc("POST /login/sms/code", s.smsCodeCheck)
 	mux.HandleFunc("POST /login/sms/resend", s.smsResend)
+	// The mobile app step (app_login.go): a push approved with the PIN, or
+	// an offline QR code and its one-time password; also step-up and
+	// re-authentication for accounts whose second factor is the app.
+	mux.HandleFunc("GET /login/app", s.appPushForm)
+	mux.HandleFunc("POST /login/app", s.appPushContinue)
+	mux.HandleFunc("POST /login/app/new", s.appPushNew)
+	mux.HandleFunc("GET /login/app/status", s.appPushStatus)
+	mux.HandleFunc("GET /login/app/qr", s.appQRForm)
+	mux.HandleFunc("POST /login/app/qr", s.appQRCheck)
+	mux.HandleFunc("POST /login/app/qr/new", s.appQRNew)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /logout", s.logoutGet) // CAS: ?service= goes back to a registered service only
 	mux.HandleFunc("GET /logged-out", s.loggedOut)
@@ -80,6 +91,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/phones/add/resend", s.requireSession(s.phoneResend))
 	mux.Handle("GET /account/phones/{id}/remove", s.requireSession(s.phoneRemoveForm))
 	mux.Handle("POST /account/phones/{id}/remove", s.requireSession(s.phoneRemove))
+	// My Account → Manage my mobile devices (devices.go).
+	mux.Handle("GET /account/devices", s.requireSession(s.devices))
+	mux.Handle("GET /account/devices/add", s.requireSession(s.deviceAddForm))
+	mux.Handle("POST /account/devices/add", s.requireSession(s.deviceAdd))
+	mux.Handle("GET /account/devices/add/scan", s.requireSession(s.deviceScan))
+	mux.Handle("POST /account/devices/add/scan", s.requireSession(s.deviceScanned))
+	mux.Handle("GET /account/devices/add/status", s.requireSession(s.deviceScanStatus))
+	mux.Handle("GET /account/devices/added", s.requireSession(s.deviceAdded))
+	mux.Handle("GET /account/devices/delete-all", s.requireSession(s.devicesDeleteForm))
+	mux.Handle("POST /account/devices/delete-all", s.requireSession(s.devicesDelete))
+	mux.Handle("GET /account/devices/{id}/rename", s.requireSession(s.deviceRenameForm))
+	mux.Handle("POST /account/devices/{id}/rename", s.requireSession(s.deviceRename))
+	mux.Handle("GET /account/devices/{id}/remove", s.requireSession(s.deviceRemoveForm))
+	mux.Handle("POST /account/devices/{id}/remove", s.requireSession(s.deviceRemove))
 	mux.Handle("GET /account/events", s.requireSession(s.events))
 	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
 	mux.Handle("POST /account/options", s.requireSession(s.options))
@@ -111,8 +136,15 @@ func (s *Server) routes() http.Handler {
 	}))
 	h = cop.Handler(h)
 	h = web.SecureHeaders(h, s.sessions.Secure)
-	h = s.recoverer(h)
-	return h
+
+	// The mobile app's JSON API is called by the apps, not by a browser:
+	// no cookies, no session, no cross-origin check (every call carries an
+	// enrolment code or a device signature). It sits outside the pages'
+	// middleware.
+	outer := http.NewServeMux()
+	outer.Handle("/app/v1/", web.SecureHeaders(http.MaxBytesHandler(&mobileapp.Handler{Service: s.app, Logger: s.log}, 64<<10), s.sessions.Secure))
+	outer.Handle("/", h)
+	return s.recoverer(outer)
 }
 
 type sessionKey struct{}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/authn/password"
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/botcheck"
@@ -52,6 +53,10 @@ type Deps struct {
 	// (which must verify the callback's certificate) and single logout.
 	// nil: a default client.
 	CASClient *http.Client
+
+	// App is the server side of the EU Login Mobile App (methods "Mobile
+	// App PIN code" and "QR code", My Account's devices, the /app/v1 API).
+	App *mobileapp.Service
 }
 
 // Server is the identity provider.
@@ -69,6 +74,7 @@ type Server struct {
 	cas      *cas.Server
 	sms      sms.Sender
 	codes    *smsauth.Challenges
+	app      *mobileapp.Service
 	regions  []string // the countries whose mobile numbers are accepted; empty: all
 	render   *web.Renderer
 	proxies  []*net.IPNet
@@ -96,6 +102,9 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 	}
 	proxies, _ := cfg.Proxies()
 	regions, _ := cfg.SMSRegions()
+	if d.App == nil {
+		return nil, errors.New("idp: no mobile app service (Deps.App)")
+	}
 	sender := d.SMS
 	if sender == nil {
 		if !cfg.IsDev() {
@@ -110,7 +119,7 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		reg:      &regulation.Regulator{Store: d.DB, Now: now},
 		sessions: &session.Manager{Store: d.DB, Now: now, Idle: cfg.SessionIdle, Max: cfg.SessionMax, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		render:   r, proxies: proxies, now: now, metrics: d.Metrics,
-		sms: sender, regions: regions,
+		sms: sender, regions: regions, app: d.App,
 		cas: &cas.Server{
 			Store: d.DB, Logger: d.Logger, Now: now, Client: d.CASClient, TicketTTL: cfg.CASTicketTTL,
 		},

@@ -448,13 +448,19 @@ func (s *Server) codeRefused(r *http.Request, p *web.Page, userID, purpose strin
 	return http.StatusGone, false
 }
 
-// smsDone ends a successful SMS step: a new session (new id) with strength
-// PASSWORD_SMS, then the application, the next page, or My Account. A
-// re-authentication also allows one change of the account's numbers.
+// smsDone ends a successful SMS step with strength PASSWORD_SMS.
 func (s *Server) smsDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string) {
+	s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordSMS)
+}
+
+// secondFactorDone ends a successful second-factor step (SMS or mobile
+// app): a new session (new id) with strength, then the application, the
+// next page, or My Account. A re-authentication also allows one change of
+// the account's second factors.
+func (s *Server) secondFactorDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string, strength authn.Strength) {
 	old := current(r)
 	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
-		UserID: f.UserID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
+		UserID: f.UserID, Strength: string(strength), Factors: authn.Factors(strength),
 		IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
 	})
 	if err != nil {
@@ -464,15 +470,15 @@ func (s *Server) smsDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, 
 	s.sessionReplaced(r, old, sess)
 	switch {
 	case f.Reauth:
-		s.audit(r, f.UserID, "reauth_success", string(authn.StrengthPasswordSMS))
+		s.audit(r, f.UserID, "reauth_success", string(strength))
 		if err := s.grantReauth(r, sess); err != nil {
 			s.internal(w, r, err)
 			return
 		}
 	case f.StepUp:
-		s.audit(r, f.UserID, "step_up_success", string(authn.StrengthPasswordSMS))
+		s.audit(r, f.UserID, "step_up_success", string(strength))
 	default:
-		s.audit(r, f.UserID, "login_success", string(authn.StrengthPasswordSMS))
+		s.audit(r, f.UserID, "login_success", string(strength))
 	}
 	s.endFlow(w, r, hash)
 	if f.Service != "" {
@@ -529,15 +535,19 @@ func (s *Server) useReauth(r *http.Request, si *signedIn) {
 	}
 }
 
-// startReauth sends a signed-in user through the SMS step, then to next.
-func (s *Server) startReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) {
+// startReauth sends a signed-in user through a second-factor step (path:
+// /login/sms or /login/app), then to next.
+func (s *Server) startReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next, path string) {
 	f := &authn.Flow{
 		Email: si.user.Email, UserID: si.user.ID, Next: next, Started: s.now(),
 		StepUp: true, Reauth: true, SessionHash: si.sess.Hash,
+	}
+	if path == "/login/app" {
+		f.Method = authn.MethodAppPIN
 	}
 	if err := s.startFlow(w, r, f); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
+	http.Redirect(w, r, path, http.StatusSeeOther)
 }

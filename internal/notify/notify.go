@@ -31,9 +31,14 @@ const (
 	EmailChanged      Kind = "email_changed"       // to the old address: the change is done
 	PasswordChanged   Kind = "password_changed"
 	AccountDeleted    Kind = "account_deleted"
-	Lockout           Kind = "lockout"       // too many failed logins
-	PhoneAdded        Kind = "phone_added"   // a mobile phone number was added to the account
-	PhoneRemoved      Kind = "phone_removed" // a mobile phone number was removed from the account
+	Lockout           Kind = "lockout"             // too many failed logins
+	PhoneAdded        Kind = "phone_added"         // a mobile phone number was added to the account
+	PhoneRemoved      Kind = "phone_removed"       // a mobile phone number was removed from the account
+	AppDeviceAdded    Kind = "app_device_added"    // a mobile app device was added to the account
+	AppDeviceRenamed  Kind = "app_device_renamed"  // a mobile app device was renamed
+	AppDeviceRemoved  Kind = "app_device_removed"  // a mobile app device was removed
+	AppDevicesDeleted Kind = "app_devices_deleted" // "Delete all my devices"
+	AppLoginRefused   Kind = "app_login_refused"   // a login by the mobile app was denied, had the wrong number, or locked the device
 )
 
 type spec struct {
@@ -55,11 +60,16 @@ var specs = map[Kind]spec{
 	Lockout:           {[]string{"mail.lockout.p1", "mail.lockout.p2"}, "", nil, "mail.not_you.secure"},
 	PhoneAdded:        {[]string{"mail.phone_added.p1", "mail.phone_added.p2"}, "", nil, "mail.not_you.secure"},
 	PhoneRemoved:      {[]string{"mail.phone_removed.p1"}, "", nil, "mail.not_you.secure"},
+	AppDeviceAdded:    {[]string{"mail.app_device_added.p1", "mail.app_device_added.p2"}, "", nil, "mail.not_you.secure"},
+	AppDeviceRenamed:  {[]string{"mail.app_device_renamed.p1"}, "", nil, "mail.not_you.secure"},
+	AppDeviceRemoved:  {[]string{"mail.app_device_removed.p1"}, "", nil, "mail.not_you.secure"},
+	AppDevicesDeleted: {[]string{"mail.app_devices_deleted.p1"}, "", nil, "mail.not_you.secure"},
+	AppLoginRefused:   {[]string{"mail.app_login_refused.p1", "mail.app_login_refused.p2"}, "", nil, "mail.not_you.secure"},
 }
 
 // Kinds returns every kind, for tests that check each renders.
 func Kinds() []Kind {
-	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved}
+	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppDevicesDeleted, AppLoginRefused}
 }
 
 //go:embed mail.html

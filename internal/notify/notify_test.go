@@ -27,6 +27,7 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 	vars := map[string]string{
 		"link": "https://login.example.org/password/new/abc-DEF_123", "hours": "24", "time": "2026-03-02 09:15 UTC",
 		"old": "old@example.org", "new": "new@example.org", "number": "+371 ••• ••• 12",
+		"name": "My phone", "count": "2", "ip": "192.0.2.10", "reason": "the request was denied in the app.",
 	}
 	for _, l := range b.Available() {
 		for _, k := range notify.Kinds() {

@@ -6,6 +6,8 @@ package idptest
 
 import (
 	"context"
+	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/regulation"
 	"io"
 	"log/slog"
 	"net/http"
@@ -85,7 +87,11 @@ type Env struct {
 	Config config.Config
 	Bundle *i18n.Bundle
 	Server *idp.Server
+	App    *mobileapp.Service // the server side of the EU Login Mobile App
 }
+
+// TestAppSecret is the mobile app master secret of the test servers.
+const TestAppSecret = "test-mobile-app-secret-0123456789abcdef"
 
 // New starts an identity provider. Everything stops at the end of the test.
 func New(t *testing.T, o Options) *Env {
@@ -111,6 +117,7 @@ func New(t *testing.T, o Options) *Env {
 		}
 		sender = s
 	}
+	cfg.AppSecret = TestAppSecret
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -133,9 +140,27 @@ func New(t *testing.T, o Options) *Env {
 	if o.SMS != nil {
 		texts = o.SMS
 	}
+	hasher := password.NewHasher(password.DefaultParams(), 2, 64)
+	keys, err := mobileapp.LoadKeys(t.Context(), db, []byte(cfg.AppSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.App = &mobileapp.Service{
+		Store: db, Keys: keys, Hasher: hasher, Now: e.Clock.Now, BaseURL: base,
+		Regulator: &regulation.Regulator{Store: db, Now: e.Clock.Now},
+		Notifier:  &mobileapp.PollNotifier{},
+		Account: func(ctx context.Context, id string) (string, error) {
+			u, err := db.UserByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return u.Email, nil
+		},
+	}
 	srv, err := idp.NewServer(cfg, idp.Deps{
 		Logger: logger, DB: db, Bundle: bundle, Now: e.Clock.Now,
-		Hasher:    password.NewHasher(password.DefaultParams(), 2, 64),
+		App:       e.App,
+		Hasher:    hasher,
 		BotKey:    []byte("0123456789abcdef0123456789abcdef-test-key"),
 		Mailer:    &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
 		CASClient: o.CASClient,

@@ -1,0 +1,485 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/notify"
+	"eulogin/internal/session"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+// My Account → Manage my mobile devices: the EU Login Mobile App devices of
+// the account. Adding one (name and PIN, then a QR code that the app scans)
+// and removing one first ask for a second factor the account already has
+// (needsReauth), as for the mobile phone numbers; renaming does not. "Delete
+// all my devices" is the panic button for a lost or stolen phone: it needs
+// only the session. Every change is audited and e-mailed to the owner.
+
+// deviceRow is one device as the pages show it.
+type deviceRow struct {
+	ID, Name, Added, LastUsed string
+	Locked, Unconfirmed       bool
+}
+
+// devicesData is the data of the list of devices.
+type devicesData struct {
+	Devices []deviceRow
+}
+
+// deviceFormData is the data of the pages that add, rename or remove a
+// device, and of the QR code page.
+type deviceFormData struct {
+	Hidden    []hiddenField
+	Name      string
+	Action    string
+	PINLength int
+	Image     template.URL // the enrolment QR code
+	URI       string       // its text
+	State     string       // the enrolment's state, translated
+	Expired   bool
+	StatusURL string
+	Next      string
+	Count     int
+}
+
+const maxDeviceName = 100
+
+func (s *Server) deviceRows(r *http.Request, userID string) ([]deviceRow, error) {
+	devices, err := s.db.ListAppDevices(r.Context(), userID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []deviceRow
+	for _, d := range devices {
+		if d.ConfirmedAt.IsZero() {
+			continue // an enrolment not finished: not a device yet
+		}
+		row := deviceRow{ID: d.ID, Name: d.Name, Added: timeIn(d.CreatedAt), Locked: !d.LockedAt.IsZero()}
+		if !d.LastUsedAt.IsZero() {
+			row.LastUsed = timeIn(d.LastUsedAt)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// devices lists the devices of the account.
+func (s *Server) devices(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "devices.title")
+	if key := "devices.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
+		p.Flash = p.L.T(key)
+	}
+	rows, err := s.deviceRows(r, si.user.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	p.Data = &devicesData{Devices: rows}
+	s.render.Render(w, http.StatusOK, "devices", p)
+}
+
+// ownDevice returns the confirmed device {id} of the account, or answers
+// 404.
+func (s *Server) ownDevice(w http.ResponseWriter, r *http.Request, si *signedIn) (*store.AppDevice, bool) {
+	d, err := s.db.AppDeviceByID(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) || err == nil && (d.UserID != si.user.ID || d.ConfirmedAt.IsZero()) {
+		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
+		return nil, false
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
+func (s *Server) pinLength() int {
+	if s.app.PINLength != 0 {
+		return s.app.PINLength
+	}
+	return mobileapp.DefaultPINLength
+}
+
+func (s *Server) deviceAddPage(w http.ResponseWriter, r *http.Request, p *web.Page, next string, status int) {
+	p.Step = step(p, 1, 2)
+	p.Data = &deviceFormData{Hidden: nextHidden(next), PINLength: s.pinLength()}
+	s.render.Render(w, status, "device_add", p)
+}
+
+// deviceAddForm is step 1 of adding a device: its name and the PIN.
+func (s *Server) deviceAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if s.needsReauth(w, r, si, withNext("/account/devices/add", next)) {
+		return
+	}
+	s.deviceAddPage(w, r, s.page(r, "device_add.title"), next, http.StatusOK)
+}
+
+// enrolKey is where the enrolment a session is showing is kept (the table
+// of login flows, which expires and sweeps it): its code is secret, so it
+// stays on the server.
+func enrolKey(sessHash string) string { return session.Hash("app-enrol\x00" + sessHash) }
+
+type enrolEntry struct {
+	ID   string `json:"id"`
+	URI  string `json:"uri"`
+	Next string `json:"next,omitempty"`
+	Done bool   `json:"done,omitempty"`
+}
+
+func (s *Server) saveEnrol(r *http.Request, si *signedIn, e *enrolEntry) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.PutFlow(r.Context(), enrolKey(si.sess.Hash), data, now, now.Add(mobileapp.DefaultEnrolTTL+time.Minute))
+}
+
+func (s *Server) loadEnrol(r *http.Request, si *signedIn) (*enrolEntry, error) {
+	data, err := s.db.Flow(r.Context(), enrolKey(si.sess.Hash), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var e enrolEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, nil
+	}
+	return &e, nil
+}
+
+// deviceAdd checks the name and the PIN and starts the enrolment.
+func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	p := s.page(r, "device_add.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	next := safeNext(p.Form.Get("next"))
+	if s.needsReauth(w, r, si, withNext("/account/devices/add", next)) {
+		return
+	}
+	name := strings.TrimSpace(p.Form.Get("name"))
+	switch {
+	case name == "":
+		p.Form.Add("name", p.L.T("devices.name_empty"))
+	case utf8.RuneCountInString(name) > maxDeviceName || !utf8.ValidString(name):
+		p.Form.Add("name", p.L.T("devices.name_long"))
+	}
+	pin, confirm := p.Form.Raw("pin"), p.Form.Raw("pin_confirm")
+	n := strconv.Itoa(s.pinLength())
+	switch err := mobileapp.CheckPIN(pin, s.pinLength()); {
+	case pin == "":
+		p.Form.Add("pin", p.L.T("device_add.pin_empty"))
+	case errors.Is(err, mobileapp.ErrPINFormat):
+		p.Form.Add("pin", p.L.T("device_add.pin_format", "n", n))
+	case errors.Is(err, mobileapp.ErrPINTrivial):
+		p.Form.Add("pin", p.L.T("device_add.pin_trivial"))
+	case confirm != pin:
+		p.Form.Add("pin_confirm", p.L.T("device_add.pin_mismatch"))
+	}
+	if !p.Form.Valid() {
+		s.deviceAddPage(w, r, p, next, http.StatusBadRequest)
+		return
+	}
+	en, err := s.app.StartEnrolment(r.Context(), si.user.ID, name, pin)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.useReauth(r, si)
+	if err := s.saveEnrol(r, si, &enrolEntry{ID: en.ID, URI: en.URI, Next: next}); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r, si.user.ID, "app_enrolment_started", name)
+	http.Redirect(w, r, "/account/devices/add/scan", http.StatusSeeOther)
+}
+
+// enrolState returns the enrolment the session shows and its state; on a
+// confirmed device it records the addition once (audit and e-mail).
+func (s *Server) enrolState(r *http.Request, si *signedIn, e *enrolEntry) (string, *store.AppDevice, error) {
+	st, d, err := s.app.EnrolmentStatus(r.Context(), si.user.ID, e.ID)
+	if errors.Is(err, mobileapp.ErrNotFound) {
+		return mobileapp.EnrolExpired, nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if st == mobileapp.EnrolConfirmed && !e.Done {
+		e.Done = true
+		if err := s.saveEnrol(r, si, e); err != nil {
+			return "", nil, err
+		}
+		s.audit(r, si.user.ID, "app_device_added", d.Name)
+		s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceAdded, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	}
+	return st, d, nil
+}
+
+// deviceScanPage shows the QR code of the enrolment, or moves on once the
+// app confirmed it.
+func (s *Server) deviceScanPage(w http.ResponseWriter, r *http.Request, si *signedIn, posted bool) {
+	e, err := s.loadEnrol(r, si)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if e == nil {
+		http.Redirect(w, r, "/account/devices/add", http.StatusSeeOther)
+		return
+	}
+	st, d, err := s.enrolState(r, si, e)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if st == mobileapp.EnrolConfirmed {
+		http.Redirect(w, r, "/account/devices/added?"+addedQuery(d.ID, e.Next), http.StatusSeeOther)
+		return
+	}
+	p := s.page(r, "device_scan.title")
+	p.Step = step(p, 2, 2)
+	data := &deviceFormData{URI: e.URI, StatusURL: "/account/devices/add/status"}
+	p.Data = data
+	status := http.StatusOK
+	switch st {
+	case mobileapp.EnrolExpired:
+		data.Expired = true
+		data.State = p.L.T("device_scan.state_expired")
+		status = http.StatusGone
+	case mobileapp.EnrolClaimed:
+		data.State = p.L.T("device_scan.state_claimed")
+	default:
+		if posted {
+			data.State = p.L.T("device_scan.state_waiting")
+		}
+	}
+	if !data.Expired {
+		if data.Image, err = qrImage(e.URI); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	s.render.Render(w, status, "device_scan", p)
+}
+
+func addedQuery(id, next string) string {
+	q := url.Values{"id": {id}}
+	if next != "" {
+		q.Set("next", next)
+	}
+	return q.Encode()
+}
+
+// deviceScan is step 2 of adding a device: the QR code for the app.
+func (s *Server) deviceScan(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	s.deviceScanPage(w, r, si, false)
+}
+
+// deviceScanned is the button "I have scanned the code" (and what the
+// page's script submits once the enrolment is confirmed).
+func (s *Server) deviceScanned(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	s.deviceScanPage(w, r, si, true)
+}
+
+// deviceScanStatus is the JSON state of the enrolment, long-polled by the
+// page's script (?wait=seconds).
+func (s *Server) deviceScanStatus(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	e, err := s.loadEnrol(r, si)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if e == nil {
+		writeStatus(w, "gone", true)
+		return
+	}
+	if wait := statusWait(r); wait > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		s.app.WaitEnrolment(ctx, si.user.ID, e.ID)
+	}
+	st, _, err := s.enrolState(r, si, e)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeStatus(w, st, st == mobileapp.EnrolConfirmed || st == mobileapp.EnrolExpired)
+}
+
+// deviceAdded is the confirmation on the computer.
+func (s *Server) deviceAdded(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, err := s.db.AppDeviceByID(r.Context(), r.URL.Query().Get("id"))
+	if errors.Is(err, store.ErrNotFound) || err == nil && (d.UserID != si.user.ID || d.ConfirmedAt.IsZero()) {
+		http.Redirect(w, r, "/account/devices", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	p := s.page(r, "device_added.title")
+	p.Data = &deviceFormData{Name: d.Name, Next: safeNext(r.URL.Query().Get("next"))}
+	s.render.Render(w, http.StatusOK, "device_added", p)
+}
+
+func (s *Server) deviceRenamePage(w http.ResponseWriter, r *http.Request, p *web.Page, d *store.AppDevice, status int) {
+	if p.Form.Get("name") == "" && status == http.StatusOK {
+		p.Form.Values.Set("name", d.Name)
+	}
+	p.Data = &deviceFormData{Name: d.Name, Action: "/account/devices/" + url.PathEscape(d.ID) + "/rename"}
+	s.render.Render(w, status, "device_rename", p)
+}
+
+// deviceRenameForm asks for a device's new name.
+func (s *Server) deviceRenameForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok {
+		return
+	}
+	s.deviceRenamePage(w, r, s.page(r, "device_rename.title"), d, http.StatusOK)
+}
+
+// deviceRename renames a device.
+func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok {
+		return
+	}
+	p := s.page(r, "device_rename.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	name := strings.TrimSpace(p.Form.Get("name"))
+	switch {
+	case name == "":
+		p.Form.Add("name", p.L.T("devices.name_empty"))
+	case utf8.RuneCountInString(name) > maxDeviceName || !utf8.ValidString(name):
+		p.Form.Add("name", p.L.T("devices.name_long"))
+	}
+	if !p.Form.Valid() {
+		s.deviceRenamePage(w, r, p, d, http.StatusBadRequest)
+		return
+	}
+	if err := s.db.RenameAppDevice(r.Context(), si.user.ID, d.ID, name); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r, si.user.ID, "app_device_renamed", d.Name+" → "+name)
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRenamed, map[string]string{"old": d.Name, "name": name, "time": timeIn(s.now())})
+	http.Redirect(w, r, "/account/devices?done=renamed", http.StatusSeeOther)
+}
+
+func (s *Server) deviceRemovePage(w http.ResponseWriter, r *http.Request, p *web.Page, d *store.AppDevice, status int) {
+	p.Data = &deviceFormData{Name: d.Name, Action: "/account/devices/" + url.PathEscape(d.ID) + "/remove"}
+	s.render.Render(w, status, "device_remove", p)
+}
+
+// deviceRemoveForm asks to confirm the removal of a device.
+func (s *Server) deviceRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok {
+		return
+	}
+	if s.needsReauth(w, r, si, r.URL.Path) {
+		return
+	}
+	p := s.page(r, "device_remove.title")
+	status := http.StatusOK
+	if last, err := s.lastRequired(r, si); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if last {
+		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		status = http.StatusConflict
+	}
+	s.deviceRemovePage(w, r, p, d, status)
+}
+
+// deviceRemove removes a device; its pending requests and QR challenges die
+// with it.
+func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok {
+		return
+	}
+	if s.needsReauth(w, r, si, r.URL.Path) {
+		return
+	}
+	if last, err := s.lastRequired(r, si); err != nil {
+		s.internal(w, r, err)
+		return
+	} else if last {
+		p := s.page(r, "device_remove.title")
+		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		s.deviceRemovePage(w, r, p, d, http.StatusConflict)
+		return
+	}
+	if err := s.db.DeleteAppDevice(r.Context(), si.user.ID, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internal(w, r, err)
+		return
+	}
+	s.useReauth(r, si)
+	s.audit(r, si.user.ID, "app_device_removed", d.Name)
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	http.Redirect(w, r, "/account/devices?done=removed", http.StatusSeeOther)
+}
+
+// devicesDeleteForm is the confirmation of "Delete all my devices".
+func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	rows, err := s.deviceRows(r, si.user.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	p := s.page(r, "devices_delete.title")
+	p.Data = &deviceFormData{Count: len(rows)}
+	s.render.Render(w, http.StatusOK, "devices_delete", p)
+}
+
+// devicesDelete is the panic button: every device of the account goes, with
+// its pending requests, challenges and enrolments. An account that always
+// requires multi-factor authentication keeps at least its numbers; without
+// one it must switch the option off first, or it could not log in.
+func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	if si.user.RequireMFA {
+		n, err := s.db.CountPhones(r.Context(), si.user.ID)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if n == 0 {
+			p := s.page(r, "devices_delete.title")
+			p.Form.Add("confirm", p.L.T("devices_delete.last_required"))
+			p.Data = &deviceFormData{}
+			s.render.Render(w, http.StatusConflict, "devices_delete", p)
+			return
+		}
+	}
+	n, err := s.db.DeleteAppDevices(r.Context(), si.user.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r, si.user.ID, "app_devices_deleted", strconv.FormatInt(n, 10))
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]string{"count": strconv.FormatInt(n, 10), "time": timeIn(s.now())})
+	http.Redirect(w, r, "/account/devices?done=deleted_all", http.StatusSeeOther)
+}
