@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/regulation"
 	"flag"
 	"fmt"
 	"io"
@@ -163,12 +165,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		stopSweep()
 		wg.Wait()
 	}()
+	var idpDB *store.DB
 	if runIdP {
 		db, err := store.Open(ctx, cfg.Database)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		idpDB = db
 		srv, err := newIdP(ctx, cfg, db, log)
 		if err != nil {
 			return err
@@ -185,6 +189,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		wg.Go(func() {
 			sweep(sweepCtx, log, "sms", func(now time.Time) (int64, error) { return db.SweepSMS(sweepCtx, now) })
 		})
+		wg.Go(func() {
+			sweep(sweepCtx, log, "mobileapp", func(now time.Time) (int64, error) { return db.SweepMobileApp(sweepCtx, now) })
+		})
 		mode := "production"
 		if cfg.IsDev() {
 			mode = "development (e-mails in " + strings.TrimSuffix(cfg.BaseURL, "/") + "/dev/outbox)"
@@ -197,10 +204,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		defer edb.Close()
+		// The portal's e-mails (invitations, submission, decisions) go out
+		// through the same sender as EU Login's: SMTP, or the dev outbox when
+		// EU Login runs in this process. Alone without SMTP, the portal only
+		// shows invitation links for the representative to pass on.
+		var portalMail mail.Sender
+		if idpDB != nil {
+			if portalMail, err = mailSender(cfg, idpDB); err != nil {
+				return err
+			}
+		} else if cfg.SMTPEnabled() {
+			if portalMail, err = mail.NewSMTP(cfg.SMTP); err != nil {
+				return err
+			}
+		}
+		deps := eci.Deps{Logger: log.With("server", "eci"), DB: edb}
+		if portalMail != nil {
+			deps.Mailer = eciMailer(portalMail, "European Citizens' Initiative")
+		}
+		var reviewers []string
+		for _, r := range strings.Split(cfg.ECIReviewers, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				reviewers = append(reviewers, r)
+			}
+		}
 		portal, err := eci.NewServer(eci.Config{
 			BaseURL: cfg.ECIBaseURL, IdPURL: cfg.IdPURLForECI(), AcceptStrengths: strings.Split(cfg.ECIStrengths(), ","),
 			Dev: cfg.IsDev(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		}, eci.Deps{Logger: log.With("server", "eci"), DB: edb})
+			Reviewers: reviewers, InvitationTTL: cfg.ECIInvitationTTL,
+		}, deps)
 		if err != nil {
 			return err
 		}
@@ -241,11 +273,54 @@ func newIdP(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	hasher := password.NewHasher(password.DefaultParams(), cfg.HashWorkers, cfg.HashQueue)
+	app, err := newMobileApp(ctx, cfg, db, hasher, log)
+	if err != nil {
+		return nil, err
+	}
 	return idp.NewServer(cfg, idp.Deps{
 		Logger: log, DB: db, Bundle: bundle, Hasher: hasher, BotKey: botKey,
 		Mailer: &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
 		SMS:    texts,
+		App:    app,
 	})
+}
+
+// appDevSecretSetting keeps the mobile app's master secret of a development
+// instance started without --app-secret.
+const appDevSecretSetting = "mobileapp.dev_secret"
+
+// newMobileApp builds the server side of the EU Login Mobile App: its keys
+// (the QR key in the database, the master secret from --app-secret), the
+// IdP's password hasher for PINs, throttling in the database, and the
+// polling notifier that works across replicas.
+func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *password.Hasher, log *slog.Logger) (*mobileapp.Service, error) {
+	secret := []byte(cfg.AppSecret)
+	if len(secret) == 0 {
+		// Validate allows this in development mode only.
+		key, err := sharedKey(ctx, db, appDevSecretSetting)
+		if err != nil {
+			return nil, err
+		}
+		secret = key
+		log.Warn("no --app-secret: using a generated mobile app secret kept in the database (development only; a copy of the database then reveals the devices' offline secrets)")
+	}
+	keys, err := mobileapp.LoadKeys(ctx, db, secret)
+	if err != nil {
+		return nil, err
+	}
+	return &mobileapp.Service{
+		Store: db, Keys: keys, Hasher: hasher,
+		Regulator: &regulation.Regulator{Store: db, Now: time.Now},
+		Notifier:  &mobileapp.PollNotifier{},
+		BaseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
+		Account: func(ctx context.Context, userID string) (string, error) {
+			u, err := db.UserByID(ctx, userID)
+			if err != nil {
+				return "", err
+			}
+			return u.Email, nil
+		},
+	}, nil
 }
 
 // portalServiceID is the registry id of the ECI portal.

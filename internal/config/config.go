@@ -31,6 +31,8 @@ type Config struct {
 	ECIDatabase        string // the portal's own database: SQLite path or postgres:// URL
 	ECIIdPURL          string // base URL of the IdP as the portal reaches it (default: --base-url)
 	ECIAcceptStrengths string // strengths the portal accepts (acceptStrengths); default depends on mode
+	ECIReviewers       string // comma-separated e-mail addresses given the Commission reviewer role
+	ECIInvitationTTL   time.Duration
 
 	Database string // SQLite path or postgres:// URL
 	Dev      string // "auto", "true" or "false"
@@ -42,6 +44,12 @@ type Config struct {
 	SMS          sms.Config
 	SMSCountries string       // comma-separated ISO 3166-1 alpha-2 codes; empty accepts every country
 	SMSCaps      smsauth.Caps // a negative cap is switched off
+
+	// AppSecret is the master secret of the EU Login Mobile App: it
+	// encrypts the devices' offline OTP secrets and authenticates the API's
+	// nonces (at least 32 bytes). Empty in development mode: one is
+	// generated and kept in the database.
+	AppSecret string
 
 	Services     string        // JSON file of CAS services registered (upserted) at start
 	CASTicketTTL time.Duration // lifetime of CAS service and proxy tickets
@@ -62,6 +70,9 @@ type Config struct {
 	LogLevel       string
 	LogFormat      string // "text" or "json"
 }
+
+// MinAppSecretLen is the shortest --app-secret accepted.
+const MinAppSecretLen = 32
 
 // Default returns the settings for a developer's machine.
 func Default() Config {
@@ -180,6 +191,12 @@ func (c Config) Validate() error {
 	if _, err := c.SMSRegions(); err != nil {
 		errs = append(errs, err)
 	}
+	switch {
+	case c.AppSecret == "" && !c.IsDev():
+		errs = append(errs, errors.New("outside development mode --app-secret (EULOGIN_APP_SECRET) is required: at least 32 random bytes"))
+	case c.AppSecret != "" && len(c.AppSecret) < MinAppSecretLen:
+		errs = append(errs, fmt.Errorf("--app-secret must have at least %d bytes", MinAppSecretLen))
+	}
 	if c.ECIDatabase == "" {
 		errs = append(errs, errors.New("--eci-database must not be empty"))
 	}
@@ -271,6 +288,8 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.ECIBaseURL, "eci-base-url", c.ECIBaseURL, "public URL of the ECI organiser portal")
 	fs.StringVar(&c.ECIDatabase, "eci-database", c.ECIDatabase, "the portal's own database: SQLite file path, or a postgres:// URL (use its own database or search_path schema)")
 	fs.StringVar(&c.ECIIdPURL, "eci-idp-url", c.ECIIdPURL, "base URL of EU Login as the portal reaches it (default: --base-url)")
+	fs.StringVar(&c.ECIReviewers, "eci-reviewers", c.ECIReviewers, "comma-separated e-mail addresses of the Commission reviewers of the ECI portal (also: eulogin eci reviewer add)")
+	fs.DurationVar(&c.ECIInvitationTTL, "eci-invitation-ttl", c.ECIInvitationTTL, "how long an invitation to a group of organisers stays valid (0: 14 days)")
 	fs.StringVar(&c.ECIAcceptStrengths, "eci-accept-strengths", c.ECIAcceptStrengths, "comma-separated strengths the portal accepts (default: the second-factor strengths; in development mode PASSWORD too)")
 	fs.StringVar(&c.Database, "database", c.Database, "SQLite file path, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&c.Dev, "dev", c.Dev, "development mode (dev outbox at /dev/outbox): auto (on for a loopback base URL), true or false")
@@ -296,6 +315,7 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.SMSCaps.PerAccountDay, "sms-per-account-day", c.SMSCaps.PerAccountDay, "SMS codes for one account per 24 hours (negative: no cap)")
 	fs.IntVar(&c.SMSCaps.PerIPHour, "sms-per-ip-hour", c.SMSCaps.PerIPHour, "SMS codes requested from one client address per hour (negative: no cap)")
 	fs.IntVar(&c.SMSCaps.PerCountryHour, "sms-per-country-hour", c.SMSCaps.PerCountryHour, "SMS codes to the numbers of one country per hour (negative: no cap)")
+	fs.StringVar(&c.AppSecret, "app-secret", c.AppSecret, "master secret of the EU Login Mobile App, at least 32 random bytes (prefer the environment variable); required outside development mode, where changing it voids the devices' offline QR codes")
 	fs.StringVar(&c.Services, "services", c.Services, "JSON file listing CAS services (applications) to register at start; see docs/cas.md")
 	fs.DurationVar(&c.CASTicketTTL, "cas-ticket-ttl", c.CASTicketTTL, "lifetime of CAS service and proxy tickets (at most 5m)")
 	fs.DurationVar(&c.LinkTTL, "link-ttl", c.LinkTTL, "how long an e-mailed password link stays valid")

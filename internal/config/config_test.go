@@ -26,7 +26,12 @@ func TestValidate(t *testing.T) {
 		{"production ok", func(c *config.Config) {
 			c.Dev, c.BaseURL, c.SMTP.Host = "false", "https://login.example.org", "mail.example.org"
 			c.SMS = sms.Config{Provider: "twilio", TwilioSID: "AC0123456789abcdef0123456789abcdef", TwilioToken: "token", TwilioFrom: "EULogin"}
+			c.AppSecret = strings.Repeat("s", 32)
 		}, ""},
+		{"production needs the app secret", func(c *config.Config) {
+			c.Dev, c.BaseURL, c.SMTP.Host = "false", "https://login.example.org", "mail.example.org"
+		}, "--app-secret"},
+		{"short app secret", func(c *config.Config) { c.AppSecret = "short" }, "--app-secret"},
 		{"production refuses the sms outbox", func(c *config.Config) {
 			c.Dev, c.BaseURL, c.SMTP.Host = "false", "https://login.example.org", "mail.example.org"
 		}, "--sms-provider"},
@@ -116,5 +121,20 @@ func TestECIStrengths(t *testing.T) {
 	c.ECIAcceptStrengths = "PASSWORD_SMS"
 	if got := c.ECIStrengths(); got != "PASSWORD_SMS" {
 		t.Errorf("ECIStrengths = %q, want the setting", got)
+	}
+}
+
+func TestECIPortalSettings(t *testing.T) {
+	c := config.Default()
+	fs := c.FlagSet("serve", io.Discard)
+	if err := fs.Parse([]string{"--eci-invitation-ttl", "72h"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"EULOGIN_ECI_REVIEWERS": "rev@ec.example, other@ec.example"}
+	if err := config.ApplyEnv(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.ECIInvitationTTL != 72*time.Hour || c.ECIReviewers != "rev@ec.example, other@ec.example" {
+		t.Errorf("ECIInvitationTTL, ECIReviewers = %v, %q", c.ECIInvitationTTL, c.ECIReviewers)
 	}
 }
