@@ -6,11 +6,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strings"
 
 	"eulogin/internal/eci/ecistore"
-	"eulogin/internal/i18n"
 	"eulogin/internal/web"
 )
 
@@ -74,24 +72,26 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("/", s.notFound)
 
-	var h http.Handler = mux
-	h = s.withOrganiser(h)
-	h = s.withLanguage(h)
-	h = limitBody(h)
-	cop := http.NewCrossOriginProtection()
-	// The single-logout back channel is a server-to-server POST that uses no
-	// cookie; it ends a session only by naming its secret service ticket.
-	// (Without Origin and Sec-Fetch-Site headers, as sent by servers, it
-	// would pass anyway; the bypass keeps it working if the identity
-	// provider's HTTP client ever adds an Origin.)
-	cop.AddInsecureBypassPattern("POST /cas/callback")
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusForbidden, "problem.cross_origin", nil)
-	}))
-	h = cop.Handler(h)
-	h = web.SecureHeaders(h, s.secure)
-	h = s.recoverer(h)
-	return h
+	return web.Chain(mux,
+		web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, http.StatusInternalServerError, "problem.internal", nil)
+		}),
+		web.Headers(s.secure),
+		web.CrossOrigin(func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, http.StatusForbidden, "problem.cross_origin", nil)
+		},
+			// The single-logout back channel is a server-to-server POST that
+			// uses no cookie; it ends a session only by naming its secret
+			// service ticket. (Without Origin and Sec-Fetch-Site headers, as
+			// sent by servers, it would pass anyway; the bypass keeps it
+			// working if the identity provider's HTTP client ever adds an
+			// Origin.)
+			"POST /cas/callback",
+		),
+		limitBody,
+		web.LanguageCookie(s.bundle.Has, s.secure, nil),
+		s.withOrganiser,
+	)
 }
 
 // limitBody bounds request bodies: 1 MiB, except the draft form, which
@@ -189,34 +189,5 @@ func (s *Server) requireOrganiser(h func(http.ResponseWriter, *http.Request, *or
 			return
 		}
 		h(w, r, o)
-	})
-}
-
-// withLanguage remembers an explicit language choice (?lang=xx) in a cookie.
-func (s *Server) withLanguage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l := r.URL.Query().Get("lang"); l != "" && s.bundle.Has(l) {
-			http.SetCookie(w, &http.Cookie{
-				Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-			})
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer turns a panic into a plain error page: never a stack trace.
-func (s *Server) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
-				s.fail(w, r, http.StatusInternalServerError, "problem.internal", nil)
-			}
-		}()
-		next.ServeHTTP(w, r)
 	})
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"eulogin/internal/authn/mobileapp"
-	"eulogin/internal/i18n"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
@@ -126,25 +124,31 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("/", s.notFound)
 
-	var h http.Handler = mux
-	h = s.withSession(h)
-	h = s.withLanguage(h)
-	h = http.MaxBytesHandler(h, 1<<20)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusForbidden, "error.cross_origin", nil)
-	}))
-	h = cop.Handler(h)
-	h = web.SecureHeaders(h, s.sessions.Secure)
+	pages := web.Chain(mux,
+		web.Headers(s.sessions.Secure),
+		web.CrossOrigin(func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, http.StatusForbidden, "error.cross_origin", nil)
+		}),
+		web.MaxBytes(1<<20),
+		// An explicit language choice: ?lang=xx, or the locale=xx of a CAS
+		// application.
+		web.LanguageCookie(s.bundle.Has, s.sessions.Secure, s.localeParam),
+		s.withSession,
+	)
 
 	// The mobile app's JSON API is called by the apps, not by a browser:
 	// no cookies, no session, no cross-origin check (every call carries an
 	// enrolment code or a device signature). It sits outside the pages'
 	// middleware.
 	outer := http.NewServeMux()
-	outer.Handle("/app/v1/", web.SecureHeaders(http.MaxBytesHandler(&mobileapp.Handler{Service: s.app, Logger: s.log}, 64<<10), s.sessions.Secure))
-	outer.Handle("/", h)
-	return s.recoverer(outer)
+	outer.Handle("/app/v1/", web.Chain(&mobileapp.Handler{Service: s.app, Logger: s.log},
+		web.Headers(s.sessions.Secure),
+		web.MaxBytes(64<<10),
+	))
+	outer.Handle("/", pages)
+	return web.Chain(outer, web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusInternalServerError, "error.internal", nil)
+	}))
 }
 
 type sessionKey struct{}
@@ -205,40 +209,6 @@ func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *sign
 			return
 		}
 		h(w, r, si)
-	})
-}
-
-// withLanguage remembers an explicit language choice (?lang=xx, or the
-// locale=xx of a CAS application) in a cookie.
-func (s *Server) withLanguage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := r.URL.Query().Get("lang")
-		if l == "" {
-			l = s.localeParam(r)
-		}
-		if l != "" && s.bundle.Has(l) {
-			http.SetCookie(w, &http.Cookie{
-				Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode,
-			})
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer turns a panic into a plain error page: never a stack trace.
-func (s *Server) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
-				s.fail(w, r, http.StatusInternalServerError, "error.internal", nil)
-			}
-		}()
-		next.ServeHTTP(w, r)
 	})
 }
 

@@ -1,7 +1,8 @@
 // Package web renders the pages of eulogin's two servers and holds what they
 // share: the page frame (header with the service name and language switcher,
-// one main column, footer), form error handling, static files, and the
-// security headers.
+// one main column, footer), form error handling, static files, the
+// security headers, and the HTTP middleware around both (Chain, Recoverer,
+// LanguageCookie, CrossOrigin, MaxBytes, Headers).
 //
 // Templates are html/template files. The frame and shared partials live in
 // this package (templates/); each server passes its own page templates. A page
