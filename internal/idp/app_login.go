@@ -96,9 +96,12 @@ type appPushData struct {
 }
 
 // qrImage returns a PNG of the QR code of text as a data: URI, which the
-// Content-Security-Policy allows as an image.
+// Content-Security-Policy allows as an image. Every module is exactly 8
+// pixels (a negative size in go-qrcode): a size in pixels would round modules
+// to 6 or 7 pixels unevenly, which readers (cameras and gozxing alike)
+// sometimes fail to decode.
 func qrImage(text string) (template.URL, error) {
-	png, err := qrcode.Encode(text, qrcode.Medium, 320)
+	png, err := qrcode.Encode(text, qrcode.Medium, -8)
 	if err != nil {
 		return "", err
 	}
