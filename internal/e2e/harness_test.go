@@ -128,8 +128,15 @@ func startSystem(t *testing.T, extra ...string) *system {
 	return s
 }
 
-// newBrowser starts a headless Chromium with a fresh profile.
+// newBrowser starts a headless Chromium with a fresh profile, for at most
+// three minutes.
 func newBrowser(t *testing.T, lang string) context.Context {
+	t.Helper()
+	return newBrowserFor(t, lang, 3*time.Minute)
+}
+
+// newBrowserFor is newBrowser for at most d.
+func newBrowserFor(t *testing.T, lang string, d time.Duration) context.Context {
 	t.Helper()
 	path := chromium(t)
 	// Not t.TempDir: Chromium may still be writing its profile while it
@@ -153,7 +160,7 @@ func newBrowser(t *testing.T, lang string) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelC := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
