@@ -25,6 +25,7 @@ commands:
   approve <request id>               approve a request (asks the number and the PIN)
   deny <request id>                  deny a request
   otp <qr.png|payload>               show the one-time password of a QR code (no network)
+  remove <device id> [--force]       remove an account from this device and from the server
 `
 
 // run is the whole program; main only wires the process to it.
@@ -151,6 +152,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\t(%s)\n", otp, acct.Label())
+		return nil
+	case "remove":
+		sub := flag.NewFlagSet("remove", flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		force := sub.Bool("force", false, "forget the keys even when the server cannot be told")
+		if err := sub.Parse(rest); err != nil {
+			return err
+		}
+		if sub.NArg() != 1 {
+			return errors.New("remove needs the device id (see accounts)")
+		}
+		err := app.Remove(ctx, sub.Arg(0), *force)
+		if isCode(err, "unknown_device") {
+			fmt.Fprintln(stdout, "The server no longer knew this device; its keys are deleted from this one.")
+			return nil
+		}
+		if err != nil {
+			if *force {
+				fmt.Fprintln(stdout, "The keys are deleted from this device, but the server could not be told: remove the device in My Account too.")
+			}
+			return err
+		}
+		fmt.Fprintln(stdout, "The account is removed from this device, and the device from the account.")
 		return nil
 	}
 	fs.Usage()

@@ -173,9 +173,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer db.Close()
 		idpDB = db
-		srv, err := newIdP(ctx, cfg, db, log)
+		srv, jobs, err := newIdP(ctx, cfg, db, log)
 		if err != nil {
 			return err
+		}
+		for _, job := range jobs {
+			wg.Go(func() { job(sweepCtx) })
 		}
 		if runECI && cfg.IsDev() {
 			if err := registerPortal(ctx, cfg, db, log); err != nil {
@@ -247,42 +250,44 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return runServers(ctx, servers, log, stdout)
 }
 
-// newIdP builds the identity provider on db.
-func newIdP(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*idp.Server, error) {
+// newIdP builds the identity provider on db, and the jobs it needs running
+// in the background while it serves.
+func newIdP(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*idp.Server, []func(context.Context), error) {
 	if cfg.Services != "" {
 		n, err := cas.LoadServicesFile(ctx, db, cfg.Services, time.Now())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		log.Info("services registered", "file", cfg.Services, "count", n)
 	}
 	bundle, err := i18n.Load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	botKey, err := sharedKey(ctx, db, "botcheck_key")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sender, err := mailSender(cfg, db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	texts, err := sms.New(cfg.SMS, db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hasher := password.NewHasher(password.DefaultParams(), cfg.HashWorkers, cfg.HashQueue)
-	app, err := newMobileApp(ctx, cfg, db, hasher, log)
+	app, jobs, err := newMobileApp(ctx, cfg, db, hasher, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return idp.NewServer(cfg, idp.Deps{
+	srv, err := idp.NewServer(cfg, idp.Deps{
 		Logger: log, DB: db, Bundle: bundle, Hasher: hasher, BotKey: botKey,
 		Mailer: &notify.Mailer{Bundle: bundle, Sender: sender, Product: idp.Product},
 		SMS:    texts,
 		App:    app,
 	})
+	return srv, jobs, err
 }
 
 // appDevSecretSetting keeps the mobile app's master secret of a development
@@ -292,26 +297,35 @@ const appDevSecretSetting = "mobileapp.dev_secret"
 // newMobileApp builds the server side of the EU Login Mobile App: its keys
 // (the QR key in the database, the master secret from --app-secret), the
 // IdP's password hasher for PINs, throttling in the database, and the
-// polling notifier that works across replicas.
-func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *password.Hasher, log *slog.Logger) (*mobileapp.Service, error) {
+// notifier that wakes waiting pages and apps: LISTEN/NOTIFY between the
+// replicas on PostgreSQL (its listener is the returned job), in-process on
+// SQLite.
+func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *password.Hasher, log *slog.Logger) (*mobileapp.Service, []func(context.Context), error) {
 	secret := []byte(cfg.AppSecret)
 	if len(secret) == 0 {
 		// Validate allows this in development mode only.
 		key, err := sharedKey(ctx, db, appDevSecretSetting)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		secret = key
 		log.Warn("no --app-secret: using a generated mobile app secret kept in the database (development only; a copy of the database then reveals the devices' offline secrets)")
 	}
 	keys, err := mobileapp.LoadKeys(ctx, db, secret)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var notifier mobileapp.Notifier = &mobileapp.PollNotifier{}
+	var jobs []func(context.Context)
+	if db.Dialect() == store.Postgres {
+		bus := &mobileapp.BusNotifier{Bus: db, Logger: log}
+		notifier = bus
+		jobs = append(jobs, func(ctx context.Context) { bus.Run(ctx) })
 	}
 	return &mobileapp.Service{
 		Store: db, Keys: keys, Hasher: hasher,
 		Regulator: &regulation.Regulator{Store: db, Now: time.Now},
-		Notifier:  &mobileapp.PollNotifier{},
+		Notifier:  notifier,
 		BaseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
 		Account: func(ctx context.Context, userID string) (string, error) {
 			u, err := db.UserByID(ctx, userID)
@@ -320,7 +334,7 @@ func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *
 			}
 			return u.Email, nil
 		},
-	}, nil
+	}, jobs, nil
 }
 
 // portalServiceID is the registry id of the ECI portal.

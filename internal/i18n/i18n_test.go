@@ -76,9 +76,10 @@ func TestUsedKeysExist(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		// The ECI portal is a separate application with its own catalogues
-		// (internal/eci/locales) and its own key test.
-		if d.IsDir() && d.Name() == "eci" {
+		// The ECI portal and the installable mobile app are separate
+		// applications with their own catalogues (internal/eci/locales,
+		// internal/pwa/static/i18n) and their own key tests.
+		if d.IsDir() && (d.Name() == "eci" || d.Name() == "pwa") {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || strings.HasSuffix(path, "_test.go") {

@@ -46,6 +46,13 @@ func (s *Server) secondFactors(ctx context.Context, userID string) (int, error) 
 // account: /login/sms when it has a number, else /login/app when it has a
 // usable app device, else "".
 func (s *Server) secondFactorPath(ctx context.Context, userID string) (string, error) {
+	return s.secondFactorPathExcept(ctx, userID, "")
+}
+
+// secondFactorPathExcept is secondFactorPath without the app device id
+// ("" for none): a device whose PIN is forgotten cannot re-authenticate
+// its own reset.
+func (s *Server) secondFactorPathExcept(ctx context.Context, userID, id string) (string, error) {
 	n, err := s.db.CountPhones(ctx, userID)
 	if err != nil {
 		return "", err
@@ -57,8 +64,10 @@ func (s *Server) secondFactorPath(ctx context.Context, userID string) (string, e
 	if err != nil {
 		return "", err
 	}
-	if len(devices) > 0 {
-		return "/login/app", nil
+	for _, d := range devices {
+		if d.ID != id {
+			return "/login/app", nil
+		}
 	}
 	return "", nil
 }

@@ -51,6 +51,7 @@ type deviceFormData struct {
 	StatusURL string
 	Next      string
 	Count     int
+	Locked    bool // the device is locked (PIN reset page)
 }
 
 const maxDeviceName = 100

@@ -68,7 +68,14 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) {
 // number, else the mobile app), and reports true, when the account has a
 // second factor and the session has not just passed such a step.
 func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) bool {
-	path, err := s.secondFactorPath(r.Context(), si.user.ID)
+	return s.needsReauthExcept(w, r, si, next, "")
+}
+
+// needsReauthExcept is needsReauth with a second factor other than the app
+// device deviceID ("" for none): the device whose PIN is being reset
+// cannot confirm its own reset.
+func (s *Server) needsReauthExcept(w http.ResponseWriter, r *http.Request, si *signedIn, next, deviceID string) bool {
+	path, err := s.secondFactorPathExcept(r.Context(), si.user.ID, deviceID)
 	if err != nil {
 		s.internal(w, r, err)
 		return true

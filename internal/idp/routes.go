@@ -103,6 +103,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/devices/{id}/rename", s.requireSession(s.deviceRename))
 	mux.Handle("GET /account/devices/{id}/remove", s.requireSession(s.deviceRemoveForm))
 	mux.Handle("POST /account/devices/{id}/remove", s.requireSession(s.deviceRemove))
+	mux.Handle("GET /account/devices/{id}/pin", s.requireSession(s.devicePINForm))
+	mux.Handle("POST /account/devices/{id}/pin", s.requireSession(s.devicePIN))
 	mux.Handle("GET /account/events", s.requireSession(s.events))
 	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
 	mux.Handle("POST /account/options", s.requireSession(s.options))
@@ -144,6 +146,7 @@ func (s *Server) routes() http.Handler {
 	outer.Handle("/app/v1/", web.Chain(&mobileapp.Handler{Service: s.app, Logger: s.log},
 		web.Headers(s.sessions.Secure),
 		web.MaxBytes(64<<10),
+		withAPIRequest,
 	))
 	outer.Handle("/", pages)
 	return web.Chain(outer, web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {

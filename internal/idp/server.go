@@ -131,6 +131,9 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
 	}
+	if s.app.OnRemove == nil {
+		s.app.OnRemove = s.appRemoved
+	}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -37,6 +37,7 @@ const (
 	AppDeviceAdded    Kind = "app_device_added"    // a mobile app device was added to the account
 	AppDeviceRenamed  Kind = "app_device_renamed"  // a mobile app device was renamed
 	AppDeviceRemoved  Kind = "app_device_removed"  // a mobile app device was removed
+	AppPINReset       Kind = "app_pin_reset"       // the PIN of a mobile app device was reset
 	AppDevicesDeleted Kind = "app_devices_deleted" // "Delete all my devices"
 	AppLoginRefused   Kind = "app_login_refused"   // a login by the mobile app was denied, had the wrong number, or locked the device
 )
@@ -63,13 +64,14 @@ var specs = map[Kind]spec{
 	AppDeviceAdded:    {[]string{"mail.app_device_added.p1", "mail.app_device_added.p2"}, "", nil, "mail.not_you.secure"},
 	AppDeviceRenamed:  {[]string{"mail.app_device_renamed.p1"}, "", nil, "mail.not_you.secure"},
 	AppDeviceRemoved:  {[]string{"mail.app_device_removed.p1"}, "", nil, "mail.not_you.secure"},
+	AppPINReset:       {[]string{"mail.app_pin_reset.p1"}, "", nil, "mail.not_you.secure"},
 	AppDevicesDeleted: {[]string{"mail.app_devices_deleted.p1"}, "", nil, "mail.not_you.secure"},
 	AppLoginRefused:   {[]string{"mail.app_login_refused.p1", "mail.app_login_refused.p2"}, "", nil, "mail.not_you.secure"},
 }
 
 // Kinds returns every kind, for tests that check each renders.
 func Kinds() []Kind {
-	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppDevicesDeleted, AppLoginRefused}
+	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppPINReset, AppDevicesDeleted, AppLoginRefused}
 }
 
 //go:embed mail.html

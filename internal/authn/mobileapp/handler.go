@@ -17,6 +17,9 @@ const (
 	PathConfirm  = "/app/v1/enrol/confirm"
 	PathNonce    = "/app/v1/nonce"
 	PathRequests = "/app/v1/requests"
+	PathPush     = "/app/v1/push"
+	PathPushKey  = "/app/v1/push/key"
+	PathRemove   = "/app/v1/remove"
 )
 
 // Headers that authenticate GET /app/v1/requests.
@@ -53,6 +56,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.HandleFunc("GET "+PathNonce, h.nonce)
 		m.HandleFunc("GET "+PathRequests, h.requests)
 		m.HandleFunc("POST "+PathRequests+"/{id}", h.answer)
+		m.HandleFunc("POST "+PathPush, h.subscribe)
+		m.HandleFunc("GET "+PathPushKey, h.pushKey)
+		m.HandleFunc("POST "+PathRemove, h.remove)
 		m.HandleFunc("/app/v1/", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusNotFound, ErrorResponse{V: Version, Error: "not_found", Message: "no such endpoint"})
 		})
@@ -89,8 +95,57 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, EnrolResponse{V: Version, DeviceID: e.DeviceID, DeviceName: e.DeviceName, Account: e.Account,
-		OTPSecret: B64.EncodeToString(e.OTPSecret), QRKey: qr, PINLength: e.PINLength})
+	resp := EnrolResponse{V: Version, DeviceID: e.DeviceID, DeviceName: e.DeviceName, Account: e.Account,
+		OTPSecret: B64.EncodeToString(e.OTPSecret), QRKey: qr, PINLength: e.PINLength}
+	if h.Service.Pusher != nil {
+		resp.VAPIDKey = h.Service.Pusher.PublicKey()
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// subscribe registers the Web Push subscription of a device.
+func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
+	var req PushSubscribeRequest
+	if !h.read(w, r, &req) {
+		return
+	}
+	sig, err := B64.DecodeString(req.Signature)
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return
+	}
+	if err := h.Service.Subscribe(r.Context(), req.DeviceID, req.Endpoint, req.P256DH, req.Auth, req.Timestamp, sig); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: StateSubscribed})
+}
+
+// pushKey tells apps the VAPID key to subscribe with.
+func (h *Handler) pushKey(w http.ResponseWriter, r *http.Request) {
+	if h.Service.Pusher == nil {
+		h.fail(w, r, ErrPushOff)
+		return
+	}
+	writeJSON(w, http.StatusOK, PushKeyResponse{V: Version, VAPIDKey: h.Service.Pusher.PublicKey()})
+}
+
+// remove removes a device at its own request.
+func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
+	var req RemoveRequest
+	if !h.read(w, r, &req) {
+		return
+	}
+	sig, err := B64.DecodeString(req.Signature)
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return
+	}
+	if err := h.Service.RemoveDevice(r.Context(), req.DeviceID, req.Timestamp, sig); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: StateRemoved})
 }
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
@@ -214,6 +269,7 @@ var apiErrors = []struct {
 	{ErrExpired, "expired", http.StatusGone, "the request expired"},
 	{ErrAnswered, "answered", http.StatusConflict, "the request was already answered"},
 	{ErrNotFound, "not_found", http.StatusNotFound, "no such request"},
+	{ErrPushOff, "push_off", http.StatusNotFound, "push notifications are not enabled on this server"},
 }
 
 // fail answers an error with its wire code; unknown errors are logged and

@@ -137,18 +137,23 @@ func TestThreeNumbers(t *testing.T) {
 
 func TestPollNotifierWakes(t *testing.T) {
 	n := &PollNotifier{Interval: time.Hour}
-	done := make(chan error)
-	go func() { done <- n.Wait(t.Context(), "u") }()
-	// Notify until the waiter has registered and woken; no sleeps.
-	for {
-		n.Notify(t.Context(), "u")
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("Wait = %v, want nil", err)
-			}
-			return
-		default:
-		}
+	ch, d := n.Watch("u")
+	if d != time.Hour {
+		t.Errorf("Watch interval = %v, want the configured hour", d)
+	}
+	other, _ := n.Watch("v")
+	n.Notify(t.Context(), "u")
+	select {
+	case <-ch:
+	default:
+		t.Fatal("Notify(u) did not close the channel of a Watch(u) made before it")
+	}
+	select {
+	case <-other:
+		t.Fatal("Notify(u) woke the watchers of v")
+	default:
+	}
+	if again, _ := n.Watch("u"); again == ch {
+		t.Error("a Watch after the Notify returned the closed channel")
 	}
 }

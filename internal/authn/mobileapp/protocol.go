@@ -66,6 +66,17 @@ func AnswerMessage(requestID, challenge, decision string, number int, timestamp 
 	return fmt.Sprintf("v1|%s|%s|%s|%d|%d", requestID, challenge, decision, number, timestamp)
 }
 
+// PushMessage is what the device signs to register its Web Push
+// subscription.
+func PushMessage(deviceID, endpoint string, timestamp int64) string {
+	return fmt.Sprintf("v1|push|%s|%s|%d", deviceID, endpoint, timestamp)
+}
+
+// RemoveMessage is what the device signs to remove itself from the account.
+func RemoveMessage(deviceID string, timestamp int64) string {
+	return fmt.Sprintf("v1|remove|%s|%d", deviceID, timestamp)
+}
+
 // QRMessage is what the server's QR key signs: the challenge and the device
 // hint of an offline QR code.
 func QRMessage(challenge, deviceID string) string {
@@ -211,6 +222,7 @@ type EnrolResponse struct {
 	OTPSecret  string `json:"otp_secret"`
 	QRKey      string `json:"qr_key"`
 	PINLength  int    `json:"pin_length"`
+	VAPIDKey   string `json:"vapid_key,omitempty"` // Web Push application server key; absent when push is off
 }
 
 // ConfirmRequest is the body of POST /app/v1/enrol/confirm.
@@ -218,6 +230,32 @@ type ConfirmRequest struct {
 	V         int    `json:"v"`
 	DeviceID  string `json:"device_id"`
 	PIN       string `json:"pin"`
+	Timestamp int64  `json:"timestamp"`
+	Signature string `json:"signature"`
+}
+
+// PushSubscribeRequest is the body of POST /app/v1/push: the device's Web Push
+// subscription (PushSubscription.toJSON(): endpoint and keys, base64url).
+type PushSubscribeRequest struct {
+	V         int    `json:"v"`
+	DeviceID  string `json:"device_id"`
+	Endpoint  string `json:"endpoint"`
+	P256DH    string `json:"p256dh"`
+	Auth      string `json:"auth"`
+	Timestamp int64  `json:"timestamp"`
+	Signature string `json:"signature"`
+}
+
+// PushKeyResponse answers GET /app/v1/push/key.
+type PushKeyResponse struct {
+	V        int    `json:"v"`
+	VAPIDKey string `json:"vapid_key"`
+}
+
+// RemoveRequest is the body of POST /app/v1/remove.
+type RemoveRequest struct {
+	V         int    `json:"v"`
+	DeviceID  string `json:"device_id"`
 	Timestamp int64  `json:"timestamp"`
 	Signature string `json:"signature"`
 }

@@ -87,6 +87,9 @@ type Store interface {
 	AppQRChallengeByID(ctx context.Context, id string) (*store.AppQRChallenge, error)
 	RecordAppQRAttempt(ctx context.Context, id string, max int) (int, error)
 	UseAppQRChallenge(ctx context.Context, id string, now time.Time, max int) error
+	PutAppPushSubscription(ctx context.Context, sub *store.AppPushSubscription) error
+	DeleteAppDevice(ctx context.Context, userID, id string) error
+	UnlockAppDevice(ctx context.Context, userID, id, pinHash string) error
 }
 
 var _ Store = (*store.DB)(nil)
@@ -104,6 +107,8 @@ type Service struct {
 	PINLength int                                                      // 0 means DefaultPINLength
 	EnrolTTL  time.Duration                                            // 0 means DefaultEnrolTTL
 	Account   func(ctx context.Context, userID string) (string, error) // the account's name shown in the app (e-mail); nil shows none
+	Pusher    Pusher                                                   // Web Push delivery; nil: apps learn of requests by long poll only
+	OnRemove  func(ctx context.Context, d *store.AppDevice)            // called after a device removed itself; nil does nothing
 
 	once     sync.Once
 	notifier Notifier
@@ -218,11 +223,12 @@ func (s *Service) EnrolmentStatus(ctx context.Context, userID, id string) (strin
 // claimed, or ctx ends (then it returns the current state and no error).
 func (s *Service) WaitEnrolment(ctx context.Context, userID, id string) (string, *store.AppDevice, error) {
 	for {
+		ch, wake := s.notify().Watch(userID)
 		st, d, err := s.EnrolmentStatus(ctx, userID, id)
 		if err != nil || (st != EnrolWaiting && st != EnrolClaimed) {
 			return st, d, err
 		}
-		if s.notify().Wait(ctx, userID) != nil {
+		if !wait(ctx, ch, wake) {
 			return st, d, nil
 		}
 	}
@@ -424,11 +430,12 @@ func (s *Service) Pending(ctx context.Context, d *store.AppDevice) ([]Request, e
 // of d as soon as there is one, or none when ctx ends first.
 func (s *Service) WaitPending(ctx context.Context, d *store.AppDevice) ([]Request, error) {
 	for {
+		ch, wake := s.notify().Watch(d.UserID)
 		rs, err := s.Pending(ctx, d)
 		if err != nil || len(rs) > 0 {
 			return rs, err
 		}
-		if s.notify().Wait(ctx, d.UserID) != nil {
+		if !wait(ctx, ch, wake) {
 			return nil, nil
 		}
 	}
@@ -479,6 +486,9 @@ func (s *Service) StartPush(ctx context.Context, p PushRequest) (*Push, error) {
 		return nil, fmt.Errorf("mobileapp: start push: %w", err)
 	}
 	s.notify().Notify(ctx, p.UserID)
+	if s.Pusher != nil {
+		s.Pusher.Push(ctx, r)
+	}
 	return &Push{ID: r.ID, Number: r.Number, ExpiresAt: r.ExpiresAt}, nil
 }
 
@@ -536,11 +546,12 @@ func (s *Service) PushState(ctx context.Context, id, flowID string) (string, err
 // the waiting browser page long-polls.
 func (s *Service) WaitPush(ctx context.Context, userID, id, flowID string) (string, error) {
 	for {
+		ch, wake := s.notify().Watch(userID)
 		st, err := s.PushState(ctx, id, flowID)
 		if err != nil || st != store.AppRequestPending {
 			return st, err
 		}
-		if s.notify().Wait(ctx, userID) != nil {
+		if !wait(ctx, ch, wake) {
 			return st, nil
 		}
 	}

@@ -123,6 +123,7 @@ func (a *Authenticator) Enrol(ctx context.Context, uri, deviceName, pin string) 
 		OTPSecret  string `json:"otp_secret"`
 		QRKey      string `json:"qr_key"`
 		PINLength  int    `json:"pin_length"`
+		VAPIDKey   string `json:"vapid_key"`
 	}
 	body := map[string]any{"v": 1, "code": code, "public_key": b64.EncodeToString(pub), "device_name": deviceName}
 	if err := a.call(ctx, http.MethodPost, server+"/app/v1/enrol", nil, body, &resp); err != nil {
@@ -136,7 +137,7 @@ func (a *Authenticator) Enrol(ctx context.Context, uri, deviceName, pin string) 
 		return nil, err
 	}
 	acct := Account{Server: server, DeviceID: resp.DeviceID, DeviceName: resp.DeviceName, Account: resp.Account,
-		PrivateKey: b64.EncodeToString(raw), OTPSecret: resp.OTPSecret, QRKey: resp.QRKey, PINLength: resp.PINLength, EnrolledAt: a.now().UTC()}
+		PrivateKey: b64.EncodeToString(raw), OTPSecret: resp.OTPSecret, QRKey: resp.QRKey, PINLength: resp.PINLength, VAPIDKey: resp.VAPIDKey, EnrolledAt: a.now().UTC()}
 	a.Keys.put(acct)
 	if err := a.Keys.Save(); err != nil {
 		return nil, err
@@ -165,6 +166,55 @@ func (a *Authenticator) Confirm(ctx context.Context, deviceID, pin string) (*Acc
 		return nil, err
 	}
 	return acct, nil
+}
+
+// Subscribe registers a Web Push subscription (a push service's endpoint
+// and the receiving browser's RFC 8291 keys, base64url) for an account of
+// this device, signing "v1|push|<device id>|<endpoint>|<timestamp>". The
+// installable web app does this with its browser's PushSubscription; the
+// CLI has no push service and long-polls instead, so this serves tests and
+// other apps.
+func (a *Authenticator) Subscribe(ctx context.Context, deviceID, endpoint, p256dh, auth string) error {
+	acct, err := a.account(deviceID)
+	if err != nil {
+		return err
+	}
+	ts := a.now().Unix()
+	sig, err := acct.sign(fmt.Sprintf("v1|push|%s|%s|%d", acct.DeviceID, endpoint, ts))
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"v": 1, "device_id": acct.DeviceID, "endpoint": endpoint, "p256dh": p256dh, "auth": auth, "timestamp": ts, "signature": b64.EncodeToString(sig)}
+	return a.call(ctx, http.MethodPost, acct.Server+"/app/v1/push", nil, body, nil)
+}
+
+// Remove removes an account from this device: it asks the server to remove
+// the device (signing "v1|remove|<device id>|<timestamp>"; the server
+// e-mails the owner), then forgets the keys. When the server cannot be
+// reached or no longer knows the device, the keys are forgotten only if
+// force is set; the error is returned either way.
+func (a *Authenticator) Remove(ctx context.Context, deviceID string, force bool) error {
+	acct, err := a.account(deviceID)
+	if err != nil {
+		return err
+	}
+	ts := a.now().Unix()
+	sig, err := acct.sign(fmt.Sprintf("v1|remove|%s|%d", acct.DeviceID, ts))
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"v": 1, "device_id": acct.DeviceID, "timestamp": ts, "signature": b64.EncodeToString(sig)}
+	callErr := a.call(ctx, http.MethodPost, acct.Server+"/app/v1/remove", nil, body, nil)
+	if callErr != nil {
+		if e, ok := errors.AsType[*APIError](callErr); !force && !(ok && e.Code == "unknown_device") {
+			return callErr
+		}
+	}
+	a.Keys.Remove(acct.DeviceID)
+	if err := a.Keys.Save(); err != nil {
+		return err
+	}
+	return callErr
 }
 
 func (a *Authenticator) account(deviceID string) (*Account, error) {

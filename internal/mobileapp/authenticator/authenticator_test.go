@@ -3,6 +3,7 @@ package authenticator_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -46,7 +47,7 @@ type recorder struct {
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPost && strings.Contains(req.URL.Path, "/app/v1/requests/") {
+	if req.Method == http.MethodPost && (strings.Contains(req.URL.Path, "/app/v1/requests/") || req.URL.Path == "/app/v1/remove") {
 		b, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(b))
 		r.mu.Lock()
@@ -506,4 +507,70 @@ func TestKeystorePermissions(t *testing.T) {
 	if _, err := authenticator.LoadKeystore(path); err == nil {
 		t.Errorf("LoadKeystore(mode 0644) = nil error, want a refusal")
 	}
+}
+
+// TestRemoveFromApp removes an account from the app: the server removes the
+// device at the device's signed request, calls OnRemove once, and refuses a
+// replay, a forged signature and a stale timestamp.
+func TestRemoveFromApp(t *testing.T) {
+	engines(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		e := newEnv(t, open)
+		var removed []string
+		e.svc.OnRemove = func(_ context.Context, d *store.AppDevice) { removed = append(removed, d.Name) }
+		appA, a := e.enrol(t, "phone-a")
+		appB, b := e.enrol(t, "phone-b")
+
+		// A removal of A signed with B's key.
+		forger := e.app(t, "forger")
+		forged := *b
+		forged.DeviceID = a.DeviceID
+		forger.Keys.Accounts = append(forger.Keys.Accounts, forged)
+		if err := forger.Remove(t.Context(), a.DeviceID, false); apiCode(err) != "invalid_signature" {
+			t.Errorf("removal of A signed by B = %v, want invalid_signature", err)
+		}
+
+		// A stale removal (clock 5 minutes ahead of the server) is refused.
+		stale := &authenticator.Authenticator{Keys: appA.Keys, HTTP: &http.Client{Transport: e.rec}, Now: func() time.Time { return e.clock.Now().Add(5 * time.Minute) }}
+		if err := stale.Remove(t.Context(), a.DeviceID, false); apiCode(err) != "stale" {
+			t.Errorf("stale Remove = %v, want stale", err)
+		}
+		if len(appA.Keys.Accounts) != 1 {
+			t.Fatal("a refused removal forgot the keys")
+		}
+
+		if err := appA.Remove(t.Context(), a.DeviceID, false); err != nil {
+			t.Fatalf("Remove = %v", err)
+		}
+		if len(appA.Keys.Accounts) != 0 {
+			t.Error("Remove kept the account's keys")
+		}
+		if _, err := e.db.AppDeviceByID(t.Context(), a.DeviceID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("device A after Remove: %v, want ErrNotFound", err)
+		}
+		if !slices.Equal(removed, []string{"phone-a"}) {
+			t.Errorf("OnRemove calls = %v, want [phone-a]", removed)
+		}
+		e.rec.mu.Lock()
+		body, url := e.rec.last, e.rec.url
+		e.rec.mu.Unlock()
+		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if !strings.HasSuffix(url, "/app/v1/remove") || answer.Error != "unknown_device" {
+			t.Errorf("replayed removal to %s = %q, want unknown_device", url, answer.Error)
+		}
+		if len(removed) != 1 {
+			t.Errorf("OnRemove called again by the replay: %v", removed)
+		}
+
+		// B still works.
+		p := e.push(t, "", "flow-after-removal")
+		if st, err := appB.AnswerRequest(t.Context(), pending(t, appB, p.ID), true, p.Number, pin); err != nil || st != "approved" {
+			t.Errorf("B after A's removal: %q, %v", st, err)
+		}
+	})
 }

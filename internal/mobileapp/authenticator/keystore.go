@@ -21,7 +21,8 @@ type Account struct {
 	OTPSecret  string    `json:"otp_secret"`  // 32 bytes, base64url
 	QRKey      string    `json:"qr_key"`      // the server's QR public key, uncompressed point, base64url
 	PINLength  int       `json:"pin_length"`
-	Confirmed  bool      `json:"confirmed"` // the server accepted the PIN
+	VAPIDKey   string    `json:"vapid_key,omitempty"` // the server's Web Push key, when it has push
+	Confirmed  bool      `json:"confirmed"`           // the server accepted the PIN
 	EnrolledAt time.Time `json:"enrolled_at"`
 }
 

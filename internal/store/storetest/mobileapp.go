@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ func RunMobileApp(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("DeleteUser", func(t *testing.T) { testAppDeleteUser(t, open) })
 	t.Run("Sweep", func(t *testing.T) { testAppSweep(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testAppConcurrency(t, open) })
+	t.Run("PushSubscriptions", func(t *testing.T) { testAppPush(t, open) })
 }
 
 func appUser(t *testing.T, db *store.DB, id string) {
@@ -515,5 +517,91 @@ func testAppConcurrency(t *testing.T, open func(t *testing.T) *store.DB) {
 		if wins[what] != want {
 			t.Errorf("%d concurrent %s calls: %d succeeded, want %d", n, what, wins[what], want)
 		}
+	}
+}
+
+func testAppPush(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	appUser(t, db, "u1")
+	appUser(t, db, "u2")
+	a := appDevice(t, db, "u1", "a", appT0)
+	b := appDevice(t, db, "u1", "b", appT0)
+	o := appDevice(t, db, "u2", "o", appT0)
+	endpoints := func(subs []store.AppPushSubscription) []string {
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.DeviceID+"→"+s.Endpoint)
+		}
+		return out
+	}
+	put := func(deviceID, endpoint string) {
+		t.Helper()
+		s := &store.AppPushSubscription{DeviceID: deviceID, Endpoint: endpoint, P256DH: "key-" + endpoint, Auth: "auth-" + endpoint, CreatedAt: appT0}
+		if err := db.PutAppPushSubscription(ctx, s); err != nil {
+			t.Fatalf("PutAppPushSubscription(%s, %s) = %v", deviceID, endpoint, err)
+		}
+	}
+	// One browser, two accounts: the same endpoint serves a device of u1 and
+	// one of u2.
+	put(a.ID, "https://push.example/shared")
+	put(o.ID, "https://push.example/shared")
+	put(b.ID, "https://push.example/old")
+	put(b.ID, "https://push.example/b") // replaces
+	subs, err := db.AppPushSubscriptions(ctx, "u1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{a.ID + "→https://push.example/shared", b.ID + "→https://push.example/b"}
+	slices.Sort(want)
+	if got := endpoints(subs); !slices.Equal(got, want) {
+		t.Errorf("AppPushSubscriptions(u1) = %v, want %v", got, want)
+	}
+	if len(subs) > 0 && (subs[0].UserID != "u1" || !subs[0].CreatedAt.Equal(appT0) || !strings.HasPrefix(subs[0].P256DH, "key-") || !strings.HasPrefix(subs[0].Auth, "auth-")) {
+		t.Errorf("subscription read back as %+v", subs[0])
+	}
+	if subs, _ := db.AppPushSubscriptions(ctx, "u1", b.ID); len(subs) != 1 || subs[0].Endpoint != "https://push.example/b" {
+		t.Errorf("AppPushSubscriptions(u1, b) = %v, want b's only", endpoints(subs))
+	}
+	if subs, _ := db.AppPushSubscriptions(ctx, "u1", o.ID); len(subs) != 0 {
+		t.Errorf("AppPushSubscriptions(u1, device of u2) = %v, want none", endpoints(subs))
+	}
+	if err := db.PutAppPushSubscription(ctx, &store.AppPushSubscription{DeviceID: "nope", Endpoint: "https://push.example/x", CreatedAt: appT0}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PutAppPushSubscription(unknown device) = %v, want ErrNotFound", err)
+	}
+
+	// A locked device gets no push.
+	if err := db.LockAppDevice(ctx, b.ID, appT0); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := db.AppPushSubscriptions(ctx, "u1", ""); len(subs) != 1 || subs[0].DeviceID != a.ID {
+		t.Errorf("AppPushSubscriptions(u1) with b locked = %v, want a's only", endpoints(subs))
+	}
+
+	// A failure is recorded; the push service saying "gone" removes the
+	// endpoint for every account.
+	if err := db.AppPushFailed(ctx, "https://push.example/shared", appT0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := db.AppPushSubscriptions(ctx, "u2", ""); len(subs) != 1 || !subs[0].FailedAt.Equal(appT0.Add(time.Minute)) {
+		t.Errorf("after AppPushFailed: %+v, want failed_at set", subs)
+	}
+	if n, err := db.DeleteAppPushEndpoint(ctx, "https://push.example/shared"); err != nil || n != 2 {
+		t.Errorf("DeleteAppPushEndpoint = %d, %v, want 2, nil", n, err)
+	}
+	if subs, _ := db.AppPushSubscriptions(ctx, "u2", ""); len(subs) != 0 {
+		t.Errorf("u2 still has %v after its endpoint went", endpoints(subs))
+	}
+
+	// Removing the device removes its subscription.
+	put(a.ID, "https://push.example/a")
+	if err := db.DeleteAppDevice(ctx, "u1", a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteAppPushSubscription(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteAppPushSubscription(removed device) = %v, want ErrNotFound", err)
+	}
+	if err := db.DeleteAppPushSubscription(ctx, b.ID); err != nil {
+		t.Errorf("DeleteAppPushSubscription(b) = %v, want nil", err)
 	}
 }

@@ -1,0 +1,121 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/notify"
+	"eulogin/internal/store"
+	"eulogin/internal/web"
+)
+
+// "Forgot your PIN code?": the PIN is checked by the server only, so a
+// forgotten PIN, or a device locked after five wrong ones, is reset from My
+// Account on a computer: the current password, and a second factor other
+// than this device when the account has one, then the new PIN twice. The
+// reset lifts the lock and is audited and e-mailed.
+
+// pinResetPath is the page that resets the PIN of device id.
+func pinResetPath(id string) string { return "/account/devices/" + url.PathEscape(id) + "/pin" }
+
+func (s *Server) devicePINPage(w http.ResponseWriter, r *http.Request, p *web.Page, d *store.AppDevice, status int) {
+	p.Data = &deviceFormData{Name: d.Name, Action: pinResetPath(d.ID), PINLength: s.pinLength(), Locked: !d.LockedAt.IsZero()}
+	s.render.Render(w, status, "device_pin", p)
+}
+
+// devicePINForm asks for the password and a new PIN.
+func (s *Server) devicePINForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok || s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID) {
+		return
+	}
+	s.devicePINPage(w, r, s.page(r, "device_pin.title"), d, http.StatusOK)
+}
+
+// devicePIN resets the PIN.
+func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d, ok := s.ownDevice(w, r, si)
+	if !ok {
+		return
+	}
+	p := s.page(r, "device_pin.title")
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
+		return
+	}
+	p.Form = web.NewForm(r.PostForm)
+	if s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID) {
+		return
+	}
+	pin, confirm := p.Form.Raw("pin"), p.Form.Raw("pin_confirm")
+	switch err := mobileapp.CheckPIN(pin, s.pinLength()); {
+	case pin == "":
+		p.Form.Add("pin", p.L.T("device_add.pin_empty"))
+	case errors.Is(err, mobileapp.ErrPINFormat):
+		p.Form.Add("pin", p.L.T("device_add.pin_format", "n", strconv.Itoa(s.pinLength())))
+	case errors.Is(err, mobileapp.ErrPINTrivial):
+		p.Form.Add("pin", p.L.T("device_add.pin_trivial"))
+	case confirm != pin:
+		p.Form.Add("pin_confirm", p.L.T("device_add.pin_mismatch"))
+	}
+	// The password last, and only for an otherwise valid form, so that a
+	// typing mistake in the PIN costs no password attempt.
+	if p.Form.Valid() {
+		ok, err := s.verifyCurrentPassword(r, p, si.user, "current_password")
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if !ok {
+			s.devicePINPage(w, r, p, d, http.StatusBadRequest)
+			return
+		}
+	}
+	if !p.Form.Valid() {
+		s.devicePINPage(w, r, p, d, http.StatusBadRequest)
+		return
+	}
+	if err := s.app.ResetPIN(r.Context(), si.user.ID, d.ID, pin); errors.Is(err, mobileapp.ErrUnknownDevice) {
+		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
+		return
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.useReauth(r, si)
+	s.audit(r, si.user.ID, "app_pin_reset", d.Name)
+	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	http.Redirect(w, r, "/account/devices?done=pin_reset", http.StatusSeeOther)
+}
+
+// apiRequestKey carries the API request to the mobile app service's hooks.
+type apiRequestKey struct{}
+
+// withAPIRequest keeps the request in its context, so that a hook of the
+// mobile app service (OnRemove) can audit its address and browser.
+func withAPIRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiRequestKey{}, r)))
+	})
+}
+
+// appRemoved audits and e-mails the removal of a device by the app itself
+// (the user removed the account from the app).
+func (s *Server) appRemoved(ctx context.Context, d *store.AppDevice) {
+	r, ok := ctx.Value(apiRequestKey{}).(*http.Request)
+	if !ok {
+		s.log.Error("device removed by the app outside an API request", "device", d.ID)
+		return
+	}
+	s.audit(r, d.UserID, "app_device_removed_by_app", d.Name)
+	u, err := s.db.UserByID(ctx, d.UserID)
+	if err != nil {
+		s.log.Error("device removed by the app: owner", "err", err)
+		return
+	}
+	s.sendMail(ctx, recipient(u), notify.AppDeviceRemoved, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+}
