@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"eulogin/internal/authn/mobileapp"
@@ -247,6 +248,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		})
 		log.Info("ECI organiser portal ready", "url", cfg.ECIBaseURL, "idp", cfg.IdPURLForECI(), "strengths", cfg.ECIStrengths())
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		for _, s := range servers {
+			s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+	}
 	return runServers(ctx, servers, log, stdout)
 }
 
@@ -317,6 +327,21 @@ func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *
 	}
 	var notifier mobileapp.Notifier = &mobileapp.PollNotifier{}
 	var jobs []func(context.Context)
+	var pusher mobileapp.Pusher
+	if hosts := cfg.PushHostList(); hosts != nil {
+		subject, err := cfg.PushSubjectURI()
+		if err != nil {
+			return nil, nil, err
+		}
+		vapid, err := mobileapp.LoadVAPID(ctx, db, subject)
+		if err != nil {
+			return nil, nil, err
+		}
+		wp := &mobileapp.WebPusher{VAPID: vapid, Store: db, Hosts: hosts, Logger: log}
+		pusher = wp
+		// Let deliveries under way finish when the server stops.
+		jobs = append(jobs, func(ctx context.Context) { <-ctx.Done(); wp.Wait() })
+	}
 	if db.Dialect() == store.Postgres {
 		bus := &mobileapp.BusNotifier{Bus: db, Logger: log}
 		notifier = bus
@@ -326,6 +351,7 @@ func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *
 		Store: db, Keys: keys, Hasher: hasher,
 		Regulator: &regulation.Regulator{Store: db, Now: time.Now},
 		Notifier:  notifier,
+		Pusher:    pusher,
 		BaseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
 		Account: func(ctx context.Context, userID string) (string, error) {
 			u, err := db.UserByID(ctx, userID)
@@ -371,6 +397,7 @@ type server struct {
 	name, addr, url string
 	handler         http.Handler
 	hs              *http.Server
+	tls             *tls.Config // nil serves plain HTTP
 }
 
 // runServers listens on every server's address, serves until ctx ends or one
@@ -387,6 +414,7 @@ func runServers(ctx context.Context, servers []*server, log *slog.Logger, stdout
 		}
 		lns = append(lns, ln)
 		s.hs = &http.Server{
+			TLSConfig:         s.tls,
 			Handler:           s.handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -399,7 +427,13 @@ func runServers(ctx context.Context, servers []*server, log *slog.Logger, stdout
 	}
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
-		go func() { errc <- s.hs.Serve(lns[i]) }()
+		go func() {
+			if s.tls != nil {
+				errc <- s.hs.ServeTLS(lns[i], "", "")
+				return
+			}
+			errc <- s.hs.Serve(lns[i])
+		}()
 	}
 	var err error
 	select {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -51,6 +52,17 @@ type Config struct {
 	// generated and kept in the database.
 	AppSecret string
 
+	// TLSCert and TLSKey, PEM files, make both servers speak HTTPS
+	// themselves (a phone trying the installable app needs HTTPS; in
+	// production a reverse proxy usually terminates TLS instead).
+	TLSCert, TLSKey string
+
+	// Web Push to the installable app (docs/mobile-app-web.md): the push
+	// services the server posts to (comma-separated hosts, "*.domain"
+	// patterns; "off" disables push), and the contact given to them.
+	PushHosts   string
+	PushSubject string // "mailto:…" or "https://…"; empty: mailto: the --smtp-from address
+
 	Services     string        // JSON file of CAS services registered (upserted) at start
 	CASTicketTTL time.Duration // lifetime of CAS service and proxy tickets
 
@@ -85,6 +97,7 @@ func Default() Config {
 		Database:       "./var/eulogin.db",
 		Dev:            "auto",
 		SMTP:           mail.SMTPConfig{TLS: mail.TLSStartTLS, From: "EU Login <no-reply@localhost>"},
+		PushHosts:      "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com",
 		SMS:            sms.Config{Provider: sms.ProviderOutbox},
 		SMSCountries:   strings.Join(smsauth.DefaultRegions(), ","),
 		SMSCaps:        smsauth.DefaultCaps(),
@@ -197,6 +210,12 @@ func (c Config) Validate() error {
 	case c.AppSecret != "" && len(c.AppSecret) < MinAppSecretLen:
 		errs = append(errs, fmt.Errorf("--app-secret must have at least %d bytes", MinAppSecretLen))
 	}
+	if _, err := c.PushSubjectURI(); err != nil {
+		errs = append(errs, err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
 	if c.ECIDatabase == "" {
 		errs = append(errs, errors.New("--eci-database must not be empty"))
 	}
@@ -241,6 +260,37 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat))
 	}
 	return errors.Join(errs...)
+}
+
+// PushHostList returns the allowed push service hosts, or nil when Web Push
+// is off.
+func (c Config) PushHostList() []string {
+	if strings.TrimSpace(c.PushHosts) == "off" {
+		return nil
+	}
+	var out []string
+	for _, h := range strings.Split(c.PushHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// PushSubjectURI is the contact given to push services: PushSubject, or
+// mailto: the address of the e-mails' sender.
+func (c Config) PushSubjectURI() (string, error) {
+	if c.PushSubject != "" {
+		if !strings.HasPrefix(c.PushSubject, "mailto:") && !strings.HasPrefix(c.PushSubject, "https://") {
+			return "", fmt.Errorf("--push-subject must be a mailto: or https: URI, got %q", c.PushSubject)
+		}
+		return c.PushSubject, nil
+	}
+	a, err := netmail.ParseAddress(c.SMTP.From)
+	if err != nil {
+		return "", fmt.Errorf("--push-subject is empty and --smtp-from %q has no address: %v", c.SMTP.From, err)
+	}
+	return "mailto:" + a.Address, nil
 }
 
 // SMSRegions parses SMSCountries into upper-case region codes. An empty
@@ -316,6 +366,10 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.SMSCaps.PerIPHour, "sms-per-ip-hour", c.SMSCaps.PerIPHour, "SMS codes requested from one client address per hour (negative: no cap)")
 	fs.IntVar(&c.SMSCaps.PerCountryHour, "sms-per-country-hour", c.SMSCaps.PerCountryHour, "SMS codes to the numbers of one country per hour (negative: no cap)")
 	fs.StringVar(&c.AppSecret, "app-secret", c.AppSecret, "master secret of the EU Login Mobile App, at least 32 random bytes (prefer the environment variable); required outside development mode, where changing it voids the devices' offline QR codes")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS directly, with --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file of --tls-cert")
+	fs.StringVar(&c.PushHosts, "push-hosts", c.PushHosts, "push services the mobile web app's notifications may go to (comma-separated hosts, *.domain patterns), or \"off\"")
+	fs.StringVar(&c.PushSubject, "push-subject", c.PushSubject, "contact given to push services (mailto: or https: URI); empty: mailto: the --smtp-from address")
 	fs.StringVar(&c.Services, "services", c.Services, "JSON file listing CAS services (applications) to register at start; see docs/cas.md")
 	fs.DurationVar(&c.CASTicketTTL, "cas-ticket-ttl", c.CASTicketTTL, "lifetime of CAS service and proxy tickets (at most 5m)")
 	fs.DurationVar(&c.LinkTTL, "link-ttl", c.LinkTTL, "how long an e-mailed password link stays valid")

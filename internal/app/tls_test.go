@@ -1,0 +1,134 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"eulogin/internal/app"
+)
+
+// selfSigned writes a certificate for 127.0.0.1 and its key, PEM, and
+// returns their paths and the pool that trusts it.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "eulogin test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// TestServeTLS serves HTTPS with --tls-cert/--tls-key, as a phone trying
+// the installable app needs: the app shell, its service worker, and the
+// Web Push key (generated at first start) are served over TLS only.
+func TestServeTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	port := strconv.Itoa(freePort(t))
+	base := "https://127.0.0.1:" + port
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errBuf buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, []string{"serve", "idp", "--listen", "127.0.0.1:" + port, "--base-url", base,
+			"--database", filepath.Join(t.TempDir(), "db.sqlite"), "--tls-cert", certFile, "--tls-key", keyFile}, env(nil), &out, &errBuf)
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("https /healthz not 200 after 20s (last error %v); stderr:\n%s", err, errBuf.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before serving: %v; stderr:\n%s", err, errBuf.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	if resp, body := get("/app/"); resp.StatusCode != 200 || !strings.Contains(body, "manifest.webmanifest") {
+		t.Errorf("GET /app/: %d, body without the manifest link", resp.StatusCode)
+	}
+	if resp, _ := get("/app/sw.js"); resp.StatusCode != 200 || resp.Header.Get("Service-Worker-Allowed") != "/app/" {
+		t.Errorf("GET /app/sw.js: %d, Service-Worker-Allowed %q", resp.StatusCode, resp.Header.Get("Service-Worker-Allowed"))
+	}
+	resp, body := get("/app/v1/push/key")
+	var key struct {
+		VAPIDKey string `json:"vapid_key"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &key) != nil || len(key.VAPIDKey) != 87 {
+		t.Errorf("GET /app/v1/push/key: %d %q, want an 87-character base64url P-256 point", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("HTTPS answers without Strict-Transport-Security")
+	}
+	// Plain HTTP on the TLS port gets no page.
+	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://127.0.0.1:" + port + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP is served on the TLS listener")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel = %v", err)
+	}
+}
