@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/pwa"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
@@ -20,6 +21,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
+	// The installable EU Login Mobile App (package pwa); its API is /app/v1/
+	// below, outside the pages' middleware.
+	mux.Handle("GET /app/", pwa.Handler())
+	mux.Handle("GET /app", http.RedirectHandler("/app/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /{$}", s.home)
 
 	// Create an account, and the e-mailed links.
