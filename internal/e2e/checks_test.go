@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -101,15 +102,20 @@ type axeViolation struct {
 	Targets []string `json:"targets"`
 }
 
-// Screen sizes: the desktop viewport of the screenshots, and a phone.
+// Screen sizes: the desktop viewport of the screenshots, a phone, and a
+// 1280×800 window zoomed to 200% (640×400 CSS pixels, two device pixels
+// each).
 const (
 	deskWidth, deskHeight   = 1000, 760
 	phoneWidth, phoneHeight = 360, 740
+	zoomWidth, zoomHeight   = 640, 400
+	zoomFactor              = 2
 )
 
 // checker checks every page a browser visits: axe-core (WCAG 2.1 A/AA),
-// console errors and Content Security Policy reports, and, on request, the
-// phone size; with EULOGIN_UPDATE_GUIDE=1 it takes the guide's screenshots.
+// console errors and Content Security Policy reports, the page at 200%
+// zoom, and, on request, the phone size; with EULOGIN_UPDATE_GUIDE=1 it
+// takes the guide's screenshots.
 type checker struct {
 	t      *testing.T
 	lang   string
@@ -120,12 +126,13 @@ type checker struct {
 	events []string        // console errors and CSP reports not yet reported
 	docs   map[string]bool // URLs of the pages (documents) loaded
 	seen   map[string]bool // pages already checked with axe
+	zoomed map[string]bool // pages already checked at 200% zoom
 }
 
 // watch starts checking the browser of ctx.
 func watch(t *testing.T, ctx context.Context, lang string, g *guide) *checker {
 	t.Helper()
-	c := &checker{t: t, lang: lang, axe: axeSource(t), guide: g, report: t.Errorf, seen: map[string]bool{}, docs: map[string]bool{}}
+	c := &checker{t: t, lang: lang, axe: axeSource(t), guide: g, report: t.Errorf, seen: map[string]bool{}, zoomed: map[string]bool{}, docs: map[string]bool{}}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		var msg string
 		switch ev := ev.(type) {
@@ -199,7 +206,7 @@ func (c *checker) flush(where string) {
 }
 
 // page checks the page the browser is on: console and CSP so far, and axe
-// (once per path and heading).
+// and 200% zoom (once per path and heading).
 func (c *checker) page() chromedp.Action { return c.pageAs("") }
 
 // pageAs is page for a state of a page (such as "with errors") that axe
@@ -207,7 +214,9 @@ func (c *checker) page() chromedp.Action { return c.pageAs("") }
 func (c *checker) pageAs(state string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var url, h1 string
-		if err := chromedp.Run(ctx, chromedp.Location(&url), chromedp.Text("h1", &h1, chromedp.ByQuery, chromedp.NodeVisible)); err != nil {
+		// The visible h1: the installable app keeps its other screens, and
+		// their headings, hidden in the document.
+		if err := chromedp.Run(ctx, chromedp.Location(&url), chromedp.Text("//h1[not(ancestor-or-self::*[@hidden])]", &h1, chromedp.BySearch, chromedp.NodeVisible)); err != nil {
 			return err
 		}
 		path := url
@@ -219,6 +228,12 @@ func (c *checker) pageAs(state string) chromedp.Action {
 			where += " " + state
 		}
 		c.flush(where)
+		if !c.zoomed[where] {
+			c.zoomed[where] = true
+			if err := c.zoom(where).Do(ctx); err != nil {
+				return err
+			}
+		}
 		if c.axe == "" || c.seen[where] {
 			return nil
 		}
@@ -256,6 +271,91 @@ func (c *checker) phoneSize() chromedp.Action {
 		}
 		if w > phoneWidth {
 			c.report("[%s] %s is %d pixels wide on a %d-pixel phone screen: it scrolls sideways", c.lang, url, w, phoneWidth)
+		}
+		return nil
+	})
+}
+
+// zoomCheck finds, on a page laid out at 200% zoom, the horizontal
+// overflow, the visible interactive elements cut off at the sides of the
+// window, and the pairs of them that overlap. Elements inside a box that
+// scrolls sideways (a wide table) are reachable by scrolling that box, and
+// those wholly above the page (the skip link until it has focus) are
+// hidden on purpose; a label and its own control, or an element and one
+// inside it, may overlap.
+const zoomCheck = `(() => {
+  const doc = document.scrollingElement || document.documentElement;
+  const vw = doc.clientWidth;
+  const name = el => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += '#' + el.id;
+    else if (typeof el.className === 'string' && el.className.trim()) s += '.' + el.className.trim().split(/\s+/).join('.');
+    const t = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return t ? s + ' "' + t + '"' : s;
+  };
+  const scrolls = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  const out = {width: doc.scrollWidth, client: vw, clipped: [], overlaps: []};
+  const items = [];
+  for (const el of document.querySelectorAll('a[href], button, input, select, textarea, label, summary')) {
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const rects = [...el.getClientRects()].filter(r => r.width > 1 && r.height > 1)
+      .map(r => ({l: r.left + scrollX, t: r.top + scrollY, r: r.right + scrollX, b: r.bottom + scrollY}));
+    if (!rects.length || rects.every(r => r.b <= 0)) continue;
+    if (scrolls(el)) continue;
+    items.push({el, rects});
+    if (rects.some(r => r.r > vw + 1 || r.l < -1)) out.clipped.push(name(el));
+  }
+  const related = (a, b) => a.contains(b) || b.contains(a) ||
+    (a.tagName === 'LABEL' && a.control === b) || (b.tagName === 'LABEL' && b.control === a);
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const a = items[i], b = items[j];
+      if (related(a.el, b.el)) continue;
+      const hit = a.rects.some(p => b.rects.some(q =>
+        Math.min(p.r, q.r) - Math.max(p.l, q.l) > 2 && Math.min(p.b, q.b) - Math.max(p.t, q.t) > 2));
+      if (hit) out.overlaps.push(name(a.el) + ' and ' + name(b.el));
+    }
+  }
+  return out;
+})()`
+
+type zoomReport struct {
+	Width    int64    `json:"width"`
+	Client   int64    `json:"client"`
+	Clipped  []string `json:"clipped"`
+	Overlaps []string `json:"overlaps"`
+}
+
+// zoom checks that the page where holds together at 200% zoom: a 1280×800
+// window zoomed to 200% lays the page out in 640×400 CSS pixels of two
+// device pixels each. Nothing may scroll sideways, and no visible
+// interactive element may be cut off or overlap another. The desktop
+// viewport is restored afterwards.
+func (c *checker) zoom(where string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var r zoomReport
+		err := chromedp.Run(ctx,
+			emulation.SetDeviceMetricsOverride(zoomWidth, zoomHeight, zoomFactor, false),
+			chromedp.Evaluate(zoomCheck, &r),
+			chromedp.EmulateViewport(deskWidth, deskHeight),
+		)
+		if err != nil {
+			return fmt.Errorf("200%% zoom on %s: %w", where, err)
+		}
+		if r.Width > r.Client+1 {
+			c.report("[%s] %s at 200%% zoom is %d CSS pixels wide in a %d-pixel window: it scrolls sideways", c.lang, where, r.Width, r.Client)
+		}
+		for _, e := range r.Clipped {
+			c.report("[%s] %s at 200%% zoom: %s is cut off at the side of the window", c.lang, where, e)
+		}
+		for _, e := range r.Overlaps {
+			c.report("[%s] %s at 200%% zoom: %s overlap", c.lang, where, e)
 		}
 		return nil
 	})
