@@ -42,3 +42,32 @@ func press(text string) chromedp.Action {
 func heading(text string) chromedp.Action {
 	return chromedp.WaitVisible("//h1[normalize-space(.)="+xq(text)+"]", chromedp.BySearch)
 }
+
+// logOut leaves EU Login from My Account.
+func logOut(l texts, s *system) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Navigate(s.IdP + "/account"),
+		heading(l.tr("account.title")),
+		press(l.tr("account.logout")),
+		heading(l.tr("logged_out.title")),
+	}
+}
+
+// portalLogin goes from the portal's Organiser account button through the
+// e-mail, the method labelled method and the password, to the page that
+// follows the password.
+func portalLogin(l texts, s *system, p person, method string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Navigate(s.Portal + "/?lang=" + l.lang),
+		press(l.portal("landing.button")),
+		heading(l.tr("login.title")),
+		fill(l.tr("login.email"), p.email),
+		press(l.tr("login.next")),
+		heading(l.tr("login_method.title")),
+		tick(method),
+		press(l.tr("login.next")),
+		heading(l.tr("login_password.title")),
+		fill(l.tr("login_password.password"), p.password),
+		press(l.tr("login_password.submit")),
+	}
+}

@@ -178,20 +178,8 @@ func TestMobileWebApp(t *testing.T) {
 	}
 
 	run(t, desk, "log out; portal → Organiser account → EU Login Mobile App PIN code",
-		chromedp.Navigate(s.IdP+"/account"),
-		press(l.tr("account.logout")),
-		heading(l.tr("logged_out.title")),
-		chromedp.Navigate(s.Portal+"/?lang=en"),
-		press(l.portal("landing.button")),
-		heading(l.tr("login.title")),
-		fill(l.tr("login.email"), p.email),
-		press(l.tr("login.next")),
-		heading(l.tr("login_method.title")),
-		tick(l.tr("method.app_pin")),
-		press(l.tr("login.next")),
-		heading(l.tr("login_password.title")),
-		fill(l.tr("login_password.password"), p.password),
-		press(l.tr("login_password.submit")),
+		logOut(l, s),
+		portalLogin(l, s, p, l.tr("method.app_pin")),
 		heading(l.tr("login_app.title")),
 	)
 	var number string
@@ -244,20 +232,8 @@ func TestMobileWebApp(t *testing.T) {
 	)
 
 	run(t, desk, "log out; portal → Organiser account → EU Login Mobile App QR code",
-		chromedp.Navigate(s.IdP+"/account"),
-		press(l.tr("account.logout")),
-		heading(l.tr("logged_out.title")),
-		chromedp.Navigate(s.Portal+"/?lang=en"),
-		press(l.portal("landing.button")),
-		heading(l.tr("login.title")),
-		fill(l.tr("login.email"), p.email),
-		press(l.tr("login.next")),
-		heading(l.tr("login_method.title")),
-		tick(l.tr("method.app_qr")),
-		press(l.tr("login.next")),
-		heading(l.tr("login_password.title")),
-		fill(l.tr("login_password.password"), p.password),
-		press(l.tr("login_password.submit")),
+		logOut(l, s),
+		portalLogin(l, s, p, l.tr("method.app_qr")),
 		heading(l.tr("login_app_qr.title")),
 	)
 	var qr string
