@@ -2,7 +2,9 @@ package idp_test
 
 import (
 	"html"
+	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,4 +246,31 @@ func TestRegisterBotCheck(t *testing.T) {
 		wantNoUser(t, e, bob.Email)
 		wantMailCount(t, e, 1)
 	})
+}
+
+// TestMethodRequiredIsAnnounced: a login-method form posted without a
+// method names the error on the fieldset and marks every radio invalid and
+// described by it.
+func TestMethodRequiredIsAnnounced(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	b := e.NewBrowser(t)
+	e.CreateAccount(t, b, bob)
+	b2 := e.NewBrowser(t)
+	b2.Post("/login", url.Values{"email": {bob.Email}})
+	page := b2.Post("/login/method", url.Values{})
+	if page.Status != http.StatusBadRequest || len(page.Errors()) != 1 {
+		t.Fatalf("no method: %d %q", page.Status, page.Errors())
+	}
+	if strings.Count(page.Body, `id="method-error"`) != 1 || !strings.Contains(page.Body, `<fieldset class="fieldset field--error" aria-describedby="method-error">`) {
+		t.Error("the fieldset is not described by one error message")
+	}
+	radios := regexp.MustCompile(`<input class="radio__input"[^>]*>`).FindAllString(page.Body, -1)
+	if len(radios) < 2 {
+		t.Fatalf("radios: %q", radios)
+	}
+	for _, r := range radios {
+		if !strings.Contains(r, `aria-invalid="true"`) || !strings.Contains(r, `aria-describedby="method-error method-`) {
+			t.Errorf("radio %s is not marked invalid and described by the error", r)
+		}
+	}
 }
