@@ -71,3 +71,18 @@ func portalLogin(l texts, s *system, p person, method string) chromedp.Action {
 		press(l.tr("login_password.submit")),
 	}
 }
+
+// addDeviceQR goes to Add a mobile device of the signed-in account, names
+// the device, chooses appPIN, and reads the text under the QR code into uri.
+func addDeviceQR(l texts, s *system, name string, uri *string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Navigate(s.IdP + "/account/devices/add"),
+		heading(l.tr("device_add.title")),
+		fill(l.tr("device_add.name"), name),
+		fill(l.tr("device_add.pin"), appPIN),
+		fill(l.tr("device_add.pin_confirm"), appPIN),
+		press(l.tr("device_add.submit")),
+		heading(l.tr("device_scan.title")),
+		chromedp.Text("figcaption.qr__text", uri, chromedp.ByQuery),
+	}
+}

@@ -109,9 +109,8 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !h.read(w, r, &req) {
 		return
 	}
-	sig, err := B64.DecodeString(req.Signature)
-	if err != nil {
-		h.fail(w, r, ErrBadSignature)
+	sig, ok := h.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	if err := h.Service.Subscribe(r.Context(), req.DeviceID, req.Endpoint, req.P256DH, req.Auth, req.Timestamp, sig); err != nil {
@@ -136,9 +135,8 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	if !h.read(w, r, &req) {
 		return
 	}
-	sig, err := B64.DecodeString(req.Signature)
-	if err != nil {
-		h.fail(w, r, ErrBadSignature)
+	sig, ok := h.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	if err := h.Service.RemoveDevice(r.Context(), req.DeviceID, req.Timestamp, sig); err != nil {
@@ -153,9 +151,8 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	if !h.read(w, r, &req) {
 		return
 	}
-	sig, err := B64.DecodeString(req.Signature)
-	if err != nil {
-		h.fail(w, r, ErrBadSignature)
+	sig, ok := h.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	if err := h.Service.ConfirmEnrolment(r.Context(), req.DeviceID, req.PIN, req.Timestamp, sig); err != nil {
@@ -218,9 +215,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	if !h.read(w, r, &req) {
 		return
 	}
-	sig, err := B64.DecodeString(req.Signature)
-	if err != nil {
-		h.fail(w, r, ErrBadSignature)
+	sig, ok := h.signature(w, r, req.Signature)
+	if !ok {
 		return
 	}
 	st, err := h.Service.Answer(r.Context(), Answer{RequestID: r.PathValue("id"), DeviceID: req.DeviceID, Decision: req.Decision,
@@ -230,6 +226,17 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: st})
+}
+
+// signature decodes the base64url signature of a body, or answers
+// invalid_signature.
+func (h *Handler) signature(w http.ResponseWriter, r *http.Request, s string) ([]byte, bool) {
+	sig, err := B64.DecodeString(s)
+	if err != nil {
+		h.fail(w, r, ErrBadSignature)
+		return nil, false
+	}
+	return sig, true
 }
 
 // read decodes a JSON body of version Version, or answers 400.

@@ -63,3 +63,14 @@ func newCert() (certBundle, error) {
 		pool: pool,
 	}, nil
 }
+
+// Certificate returns the self-signed certificate of the test servers
+// (valid for 127.0.0.1, ::1 and localhost) and a pool that trusts it, for
+// other tests that need a TLS server. The pool is a copy.
+func Certificate() (tls.Certificate, *x509.CertPool, error) {
+	b, err := sharedCert()
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	return b.cert, b.pool.Clone(), nil
+}
