@@ -349,7 +349,7 @@ func newMobileApp(ctx context.Context, cfg config.Config, db *store.DB, hasher *
 	}
 	return &mobileapp.Service{
 		Store: db, Keys: keys, Hasher: hasher,
-		Regulator: &regulation.Regulator{Store: db, Now: time.Now},
+		Regulator: &regulation.Regulator{Store: db, Now: time.Now, Policy: cfg.Policy()},
 		Notifier:  notifier,
 		Pusher:    pusher,
 		BaseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),

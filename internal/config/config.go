@@ -17,6 +17,7 @@ import (
 
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/mail"
+	"eulogin/internal/regulation"
 	"eulogin/internal/sms"
 )
 
@@ -422,4 +423,21 @@ func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 func ParseBool(s string) bool {
 	b, _ := strconv.ParseBool(s)
 	return b
+}
+
+// Policy returns every limit of the service (package regulation) as these
+// settings configure them: the one place where limits are set.
+func (c Config) Policy() regulation.Policy {
+	p := regulation.DefaultPolicy()
+	set := func(name regulation.Name, max int, window time.Duration) {
+		l := p[name]
+		l.Max, l.Window = max, window
+		p[name] = l
+	}
+	set(regulation.LoginAccount, c.LoginFailures, c.LoginWindow)
+	set(regulation.LoginBrowser, c.LoginFailures, c.LoginWindow)
+	set(regulation.LoginClient, c.IPFailures, c.LoginWindow)
+	set(regulation.MailAddress, c.MailPerAddress, time.Hour)
+	set(regulation.MailClient, c.MailPerIP, time.Hour)
+	return c.SMSCaps.Apply(p)
 }

@@ -28,9 +28,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if next != "" {
-		s.setCookie(w, nextCookie, "/cas/", url.QueryEscape(next), nextTTL)
+		s.cookies.Set(w, nextCookie, url.QueryEscape(next), nextTTL)
 	} else {
-		s.setCookie(w, nextCookie, "/cas/", "", -1)
+		s.cookies.Delete(w, nextCookie)
 	}
 	to := s.cas.LoginURL(CallbackURL(s.cfg.BaseURL), casclient.LoginOptions{
 		AcceptStrengths: s.cfg.AcceptStrengths,
@@ -111,11 +111,11 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.audit(r.Context(), u.ID, auditReviewerRole, "configuration "+u.Email)
 	}
 	next := ""
-	if c, err := r.Cookie(nextCookie); err == nil {
-		if v, err := url.QueryUnescape(c.Value); err == nil && safeNext(v) {
+	if c, ok := s.cookies.Get(r, nextCookie, 4096); ok {
+		if v, err := url.QueryUnescape(c); err == nil && safeNext(v) {
 			next = v
 		}
-		s.setCookie(w, nextCookie, "/cas/", "", -1)
+		s.cookies.Delete(w, nextCookie)
 	}
 	http.Redirect(w, r, orDashboard(next), http.StatusSeeOther)
 }

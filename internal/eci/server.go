@@ -111,6 +111,7 @@ type Server struct {
 	now     func() time.Time
 	mailer  Mailer
 	secure  bool // served over https: Secure cookies, HSTS
+	cookies web.Cookies
 	handler http.Handler
 }
 
@@ -144,8 +145,9 @@ func NewServer(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, render: r, now: d.Now, mailer: d.Mailer,
-		cas:    &casclient.Client{BaseURL: cfg.IdPURL, HTTP: d.HTTPClient},
-		secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+		cas:     &casclient.Client{BaseURL: cfg.IdPURL, HTTP: d.HTTPClient},
+		secure:  strings.HasPrefix(cfg.BaseURL, "https://"),
+		cookies: web.Cookies{Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 	}
 	s.handler = s.routes()
 	return s, nil

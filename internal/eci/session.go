@@ -53,8 +53,8 @@ type loginInfo struct {
 // worthless), then sets the cookie.
 func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, in loginInfo) (*ecistore.Session, error) {
 	replace := ""
-	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" && len(c.Value) <= 100 {
-		replace = hash(c.Value)
+	if c, ok := s.cookies.Get(r, SessionCookie, 100); ok {
+		replace = hash(c)
 	}
 	now := s.now()
 	token := newToken()
@@ -71,7 +71,7 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 	if _, err := s.db.DeleteExpiredSessions(ctx, now, s.cfg.SessionIdle); err != nil {
 		s.log.Error("delete expired sessions", "err", err)
 	}
-	s.setCookie(w, SessionCookie, "/", token, s.cfg.SessionMax)
+	s.cookies.Set(w, SessionCookie, token, s.cfg.SessionMax)
 	return sess, nil
 }
 
@@ -79,11 +79,11 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 // records the activity. An idle or expired session is deleted and
 // errNoSession returned.
 func (s *Server) liveSession(ctx context.Context, r *http.Request) (*ecistore.Session, error) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" || len(c.Value) > 100 {
+	c, ok := s.cookies.Get(r, SessionCookie, 100)
+	if !ok {
 		return nil, errNoSession
 	}
-	h := hash(c.Value)
+	h := hash(c)
 	sess, err := s.db.Session(ctx, h)
 	if errors.Is(err, ecistore.ErrNotFound) {
 		return nil, errNoSession
@@ -109,25 +109,11 @@ func (s *Server) liveSession(ctx context.Context, r *http.Request) (*ecistore.Se
 
 // endSession deletes the request's session, if any, and its cookie.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" && len(c.Value) <= 100 {
-		if err := s.db.DeleteSession(ctx, hash(c.Value)); err != nil {
+	if c, ok := s.cookies.Get(r, SessionCookie, 100); ok {
+		if err := s.db.DeleteSession(ctx, hash(c)); err != nil {
 			return err
 		}
 	}
-	s.setCookie(w, SessionCookie, "/", "", -1)
+	s.cookies.Delete(w, SessionCookie)
 	return nil
-}
-
-// setCookie sets (maxAge > 0) or deletes (maxAge < 0) an HttpOnly,
-// SameSite=Lax cookie, Secure when the portal is served over https.
-func (s *Server) setCookie(w http.ResponseWriter, name, path, value string, maxAge time.Duration) {
-	c := &http.Cookie{
-		Name: name, Value: value, Path: path, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-	}
-	if maxAge < 0 {
-		c.MaxAge = -1
-	} else {
-		c.MaxAge = int(maxAge.Seconds())
-	}
-	http.SetCookie(w, c)
 }

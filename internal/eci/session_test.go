@@ -96,15 +96,16 @@ func TestSessionRotates(t *testing.T) {
 }
 
 // TestCookieFlags: eci_session is HttpOnly, SameSite=Lax, path /, and
-// Secure exactly when the portal is served over https (which also brings
-// HSTS).
+// Secure with the __Host- prefix exactly when the portal is served over
+// https (which also brings HSTS).
 func TestCookieFlags(t *testing.T) {
 	for _, tt := range []struct {
 		base       string
 		wantSecure bool
+		wantName   string
 	}{
-		{"http://127.0.0.1:8081", false},
-		{"https://eci.example.eu", true},
+		{"http://127.0.0.1:8081", false, eci.SessionCookie},
+		{"https://eci.example.eu", true, "__Host-" + eci.SessionCookie},
 	} {
 		t.Run(tt.base, func(t *testing.T) {
 			cas := newFakeCAS(t)
@@ -122,8 +123,11 @@ func TestCookieFlags(t *testing.T) {
 			}
 			var c *http.Cookie
 			for _, sc := range w.Result().Cookies() {
-				if sc.Name == eci.SessionCookie {
+				if sc.Name == tt.wantName {
 					c = sc
+				}
+				if tt.wantSecure && !strings.HasPrefix(sc.Name, "__Host-") {
+					t.Errorf("cookie %q set over https without the __Host- prefix", sc.Name)
 				}
 			}
 			if c == nil {

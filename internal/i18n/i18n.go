@@ -181,9 +181,13 @@ func (b *Bundle) availableIndex(matcherIdx int) int {
 // FromRequest negotiates the page language of r: the lang query parameter,
 // then the cookie, then Accept-Language.
 func (b *Bundle) FromRequest(r *http.Request) string {
+	// Over HTTPS the cookie carries the __Host- prefix (web.Cookies).
 	cookie := ""
-	if c, err := r.Cookie(CookieName); err == nil {
-		cookie = c.Value
+	for _, name := range []string{"__Host-" + CookieName, CookieName} {
+		if c, err := r.Cookie(name); err == nil {
+			cookie = c.Value
+			break
+		}
 	}
 	return b.Negotiate(r.URL.Query().Get("lang"), cookie, r.Header.Get("Accept-Language"))
 }

@@ -6,7 +6,6 @@ import (
 
 	"eulogin/internal/i18n"
 	"eulogin/internal/notify"
-	"eulogin/internal/regulation"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
@@ -138,27 +137,25 @@ func (s *Server) verifyCurrentPassword(r *http.Request, p *web.Page, u *store.Us
 		p.Form.Add(field, p.L.T("password.current_empty"))
 		return false, nil
 	}
-	key := "login:email:" + u.Email
-	limit := regulation.Limit{Max: s.cfg.LoginFailures, Window: s.cfg.LoginWindow}
-	until, err := s.reg.Check(r.Context(), key, limit)
-	if err != nil {
+	g, ok, err := s.guardAttempt(r, p, field, u.ID, u.Email)
+	if err != nil || !ok {
 		return false, err
 	}
-	if !until.IsZero() {
-		p.Form.Add(field, p.L.T("login.locked", "time", timeIn(until)))
-		return false, nil
-	}
-	ok, _, err := s.hasher.Verify(r.Context(), pw, u.PasswordHash)
+	ok, _, err = s.hasher.For(s.clientIP(r)).Verify(r.Context(), pw, u.PasswordHash)
 	if err != nil {
+		s.guardCancel(r, g)
 		return false, err
 	}
 	if !ok {
-		if err := s.reg.Hit(r.Context(), key); err != nil {
-			return false, err
+		if until := s.guardFailed(r, g, u, "password_check_failure", ""); !until.IsZero() {
+			p.Form.Add(field, p.L.T("login.locked", "time", timeIn(until)))
+			return false, nil
 		}
-		s.audit(r, u.ID, "password_check_failure", "")
 		p.Form.Add(field, p.L.T("password.current_wrong"))
 		return false, nil
+	}
+	if err := s.guardSucceeded(r, g); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -192,7 +189,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *sign
 		s.render.Render(w, http.StatusBadRequest, "change_password", p)
 		return
 	}
-	hash, err := s.hasher.Hash(r.Context(), pw)
+	hash, err := s.hasher.For(s.clientIP(r)).Hash(r.Context(), pw)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -395,7 +392,9 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 		s.internal(w, r, err)
 		return
 	}
-	s.reg.Clear(r.Context(), "login:email:"+si.user.Email)
+	if err := s.forgetFailures(r, si.user.Email); err != nil {
+		s.log.Error("forget the failures of a deleted account", "err", err)
+	}
 	// The account's own audit trail is gone with it; the server log keeps
 	// that the deletion happened, without personal data.
 	s.log.Info("account deleted", "user", si.user.ID)

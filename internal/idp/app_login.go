@@ -460,60 +460,66 @@ func (s *Server) appQRCheck(w http.ResponseWriter, r *http.Request) {
 	if len(typed) > 64 {
 		typed = ""
 	}
-	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
-	until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit)
+	if f.AppQRID == "" {
+		http.Redirect(w, r, "/login/app/qr", http.StatusSeeOther)
+		return
+	}
+	if strings.TrimSpace(typed) == "" {
+		status := http.StatusBadRequest
+		if locked, err := s.guardBlocked(r, p, "otp", f.UserID, f.Email); err != nil {
+			s.internal(w, r, err)
+			return
+		} else if locked {
+			status = http.StatusTooManyRequests
+		} else {
+			p.Form.Add("otp", p.L.T("login_app_qr.empty"))
+		}
+		s.appQRPage(w, r, p, f, hash, status)
+		return
+	}
+	g, ok, err := s.guardAttempt(r, p, "otp", f.UserID, f.Email)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	if !until.IsZero() {
-		s.audit(r, f.UserID, "login_refused_locked", "")
-		p.Form.Add("otp", p.L.T("login.locked", "time", timeIn(until)))
+	if !ok {
 		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
-		return
-	}
-	if strings.TrimSpace(typed) == "" {
-		p.Form.Add("otp", p.L.T("login_app_qr.empty"))
-		s.appQRPage(w, r, p, f, hash, http.StatusBadRequest)
-		return
-	}
-	if f.AppQRID == "" {
-		http.Redirect(w, r, "/login/app/qr", http.StatusSeeOther)
 		return
 	}
 	_, err = s.app.VerifyQR(r.Context(), f.AppQRID, hash, typed)
 	var throttled *mobileapp.ThrottleError
 	switch {
 	case err == nil:
-		s.reg.Clear(r.Context(), acctKey)
+		if err := s.guardSucceeded(r, g); err != nil {
+			s.internal(w, r, err)
+			return
+		}
 		s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordMobileApp)
 		return
 	case errors.Is(err, mobileapp.ErrWrongOTP):
-		s.audit(r, f.UserID, "app_otp_refused", "wrong")
-		for _, k := range []string{acctKey, ipKey} {
-			if err := s.reg.Hit(r.Context(), k); err != nil {
-				s.internal(w, r, err)
-				return
-			}
-		}
+		s.guardFailed(r, g, nil, "app_otp_refused", "wrong")
 		p.Form.Add("otp", p.L.T("login_app_qr.wrong"))
 		s.appQRPage(w, r, p, f, hash, http.StatusUnauthorized)
 	case errors.As(err, &throttled):
+		s.guardCancel(r, g)
 		s.audit(r, f.UserID, "app_otp_refused", "throttled")
 		p.Form.Add("otp", p.L.T("login.locked", "time", timeIn(throttled.Until)))
 		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
 	case errors.Is(err, mobileapp.ErrTooManyTries), errors.Is(err, mobileapp.ErrExpired), errors.Is(err, mobileapp.ErrAnswered):
+		s.guardCancel(r, g)
 		s.audit(r, f.UserID, "app_otp_refused", "expired")
 		p.Form.Add("otp", p.L.T("login_app_qr.expired"))
 		s.appQRPage(w, r, p, f, hash, http.StatusGone)
 	case errors.Is(err, mobileapp.ErrNotFound), errors.Is(err, mobileapp.ErrLocked):
 		// The device was removed or locked: a code for another device, or
 		// none.
+		s.guardCancel(r, g)
 		s.audit(r, f.UserID, "app_otp_refused", "device")
 		f.AppQRID, f.AppQRURI, f.AppDeviceID = "", "", ""
 		p.Form.Add("otp", p.L.T("login_app_qr.device_gone"))
 		s.appQRPage(w, r, p, f, hash, http.StatusGone)
 	default:
+		s.guardCancel(r, g)
 		s.internal(w, r, err)
 	}
 }

@@ -125,7 +125,7 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
 		s.linkPage(w, r, p, http.StatusBadRequest, t, u, state)
 		return
 	}
-	hash, err := s.hasher.Hash(r.Context(), pw)
+	hash, err := s.hasher.For(s.clientIP(r)).Hash(r.Context(), pw)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -149,7 +149,9 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// The link proved the address and the new password is known: clear the
 	// lockout an attacker may have caused on the account.
-	s.reg.Clear(r.Context(), "login:email:"+u.Email)
+	if err := s.forgetFailures(r, u.Email); err != nil {
+		s.log.Error("forget the failures of a reset account", "err", err)
+	}
 	done := s.page(r, "password_done.title")
 	s.render.Render(w, http.StatusOK, "password_done", done)
 }

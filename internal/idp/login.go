@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"eulogin/internal/authn"
-	"eulogin/internal/notify"
-	"eulogin/internal/regulation"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
@@ -21,11 +19,11 @@ const flowTTL = 30 * time.Minute
 
 // loadFlow returns the login flow of the request, or nil.
 func (s *Server) loadFlow(r *http.Request) (*authn.Flow, string, error) {
-	c, err := r.Cookie(flowCookie)
-	if err != nil || c.Value == "" || len(c.Value) > 100 {
+	token, ok := s.cookies.Get(r, flowCookie, 100)
+	if !ok {
 		return nil, "", nil
 	}
-	hash := session.Hash(c.Value)
+	hash := session.Hash(token)
 	data, err := s.db.Flow(r.Context(), hash, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", nil
@@ -42,17 +40,14 @@ func (s *Server) loadFlow(r *http.Request) (*authn.Flow, string, error) {
 
 // startFlow stores a new flow and gives its id to the browser.
 func (s *Server) startFlow(w http.ResponseWriter, r *http.Request, f *authn.Flow) error {
-	if c, err := r.Cookie(flowCookie); err == nil {
-		s.db.DeleteFlow(r.Context(), session.Hash(c.Value))
+	if old, ok := s.cookies.Get(r, flowCookie, 100); ok {
+		s.db.DeleteFlow(r.Context(), session.Hash(old))
 	}
 	token, hash := session.NewToken()
 	if err := s.saveFlow(r, hash, f); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: flowCookie, Value: token, Path: "/", MaxAge: int(flowTTL.Seconds()),
-		HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode,
-	})
+	s.cookies.Set(w, flowCookie, token, flowTTL)
 	return nil
 }
 
@@ -66,7 +61,7 @@ func (s *Server) saveFlow(r *http.Request, hash string, f *authn.Flow) error {
 
 func (s *Server) endFlow(w http.ResponseWriter, r *http.Request, hash string) {
 	s.db.DeleteFlow(r.Context(), hash)
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.sessions.Secure, SameSite: http.SameSiteLaxMode})
+	s.cookies.Delete(w, flowCookie)
 }
 
 // loginData is the data of the login pages.
@@ -265,17 +260,12 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		s.passwordPage(w, r, p, f, http.StatusBadRequest)
 		return
 	}
-	acctKey, ipKey := "login:email:"+f.Email, "login:ip:"+s.clientIP(r)
-	acctLimit := regulation.Limit{Max: s.cfg.LoginFailures, Window: s.cfg.LoginWindow}
-	ipLimit := regulation.Limit{Max: s.cfg.IPFailures, Window: s.cfg.LoginWindow}
-	until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit)
+	g, ok, err := s.guardAttempt(r, p, "password", f.UserID, f.Email)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	if !until.IsZero() {
-		s.audit(r, f.UserID, "login_refused_locked", "")
-		p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
+	if !ok {
 		s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
 		return
 	}
@@ -288,27 +278,41 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Known and unknown addresses cost the same argon2 work, within the
+	// client's share of the hashing pool, and are refused alike when it is
+	// used up.
 	good, rehash := false, false
+	hasher := s.hasher.For(s.clientIP(r))
 	if u != nil && u.PasswordHash != "" && u.Email == f.Email {
-		good, rehash, err = s.hasher.Verify(r.Context(), pw, u.PasswordHash)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
+		good, rehash, err = hasher.Verify(r.Context(), pw, u.PasswordHash)
 	} else {
-		s.hasher.VerifyDummy(r.Context(), pw)
+		err = hasher.VerifyDummy(r.Context(), pw)
 		u = nil
 	}
+	if err != nil {
+		s.guardCancel(r, g)
+		s.internal(w, r, err)
+		return
+	}
 	if !good {
-		s.loginFailed(w, r, p, f, u, acctKey, acctLimit, ipKey)
+		if until := s.guardFailed(r, g, u, "login_failure", ""); !until.IsZero() {
+			p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
+			s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
+			return
+		}
+		p.Form.Add("password", p.L.T("login.failed"))
+		s.passwordPage(w, r, p, f, http.StatusUnauthorized)
 		return
 	}
 	if rehash {
-		if h, err := s.hasher.Hash(r.Context(), pw); err == nil {
+		if h, err := hasher.Hash(r.Context(), pw); err == nil {
 			s.db.SetPasswordHash(r.Context(), u.ID, h, s.now(), false)
 		}
 	}
-	s.reg.Clear(r.Context(), acctKey)
+	if err := s.guardSucceeded(r, g); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	if next := s.afterPassword(r.Context(), f, u); next != "" {
 		// The second-factor step comes next; only now may the page show
 		// the account's numbers (masked) or devices.
@@ -328,6 +332,7 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessionReplaced(r, current(r), sess)
+	s.rememberBrowser(w, r, u.ID)
 	s.audit(r, u.ID, "login_success", string(authn.StrengthPassword))
 	s.endFlow(w, r, hash)
 	if f.Service != "" {
@@ -339,51 +344,6 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		next = "/account"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// lockedUntil returns when the account or the client may try again (zero when
-// they may now).
-func (s *Server) lockedUntil(r *http.Request, acctKey string, acctLimit regulation.Limit, ipKey string, ipLimit regulation.Limit) (time.Time, error) {
-	a, err := s.reg.Check(r.Context(), acctKey, acctLimit)
-	if err != nil {
-		return time.Time{}, err
-	}
-	b, err := s.reg.Check(r.Context(), ipKey, ipLimit)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if b.After(a) {
-		return b, nil
-	}
-	return a, nil
-}
-
-// loginFailed records a failed password and answers with the one message
-// every failure gets (or the lockout, when this failure caused one).
-func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, u *store.User, acctKey string, acctLimit regulation.Limit, ipKey string) {
-	for _, k := range []string{acctKey, ipKey} {
-		if err := s.reg.Hit(r.Context(), k); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-	}
-	s.audit(r, f.UserID, "login_failure", "")
-	until, err := s.reg.Check(r.Context(), acctKey, acctLimit)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !until.IsZero() {
-		s.audit(r, f.UserID, "account_locked", "")
-		if u != nil {
-			s.sendMail(r.Context(), recipient(u), notify.Lockout, map[string]string{"time": timeIn(until)})
-		}
-		p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
-		s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
-		return
-	}
-	p.Form.Add("password", p.L.T("login.failed"))
-	s.passwordPage(w, r, p, f, http.StatusUnauthorized)
 }
 
 // logout (POST /logout, the button of My Account) ends the SSO session and

@@ -143,9 +143,13 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 // either has had too many in the last hour. Unknown and known addresses count
 // alike, so the refusal tells nothing about the account.
 func (s *Server) mailQuota(r *http.Request, email string) (time.Time, error) {
-	return s.reg.Take(r.Context(),
-		[]string{"mail:addr:" + email, "mail:ip:" + s.clientIP(r)},
-		[]regulation.Limit{{Max: s.cfg.MailPerAddress, Window: time.Hour}, {Max: s.cfg.MailPerIP, Window: time.Hour}})
+	d, err := s.reg.Attempt(r.Context(),
+		regulation.Subject{Limit: regulation.MailAddress, Of: email},
+		regulation.Subject{Limit: regulation.MailClient, Of: s.clientIP(r)})
+	if err != nil || d.Allowed {
+		return time.Time{}, err
+	}
+	return d.Until, nil
 }
 
 // createUser inserts a new self-registered account (assurance LOW) with a

@@ -387,8 +387,8 @@ func TestProductionMode(t *testing.T) {
 	noRedirects(b)
 	b.Client.Jar = nil
 	page = b.Get("/register?lang=en")
-	if c := setCookies(t, page)["lang"]; c == nil || !c.Secure || !c.HttpOnly {
-		t.Errorf("lang cookie %v, want Secure and HttpOnly", c)
+	if c := setCookies(t, page)["__Host-lang"]; c == nil || !c.Secure || !c.HttpOnly || c.Path != "/" {
+		t.Errorf("lang cookie %v, want __Host-lang, Secure and HttpOnly", c)
 	}
 	// The e-mailed link names the public URL; the test server is elsewhere.
 	creator := e.NewBrowser(t)
@@ -404,13 +404,18 @@ func TestProductionMode(t *testing.T) {
 	}
 	wantPage(t, creator.SetPassword(link, bob.Password), 200, "Your password has been saved")
 	page = b.Post("/login", url.Values{"email": {bob.Email}})
-	flow := setCookies(t, page)["eulogin_flow"]
-	if flow == nil || !flow.Secure || !flow.HttpOnly || flow.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("flow cookie %v, want Secure, HttpOnly, SameSite=Lax", flow)
+	flow := setCookies(t, page)["__Host-eulogin_flow"]
+	if flow == nil || !flow.Secure || !flow.HttpOnly || flow.SameSite != http.SameSiteLaxMode || flow.Path != "/" {
+		t.Fatalf("flow cookie %v, want __Host-eulogin_flow, Secure, HttpOnly, SameSite=Lax", flow)
 	}
-	b.Header.Set("Cookie", "eulogin_flow="+flow.Value)
+	b.Header.Set("Cookie", "__Host-eulogin_flow="+flow.Value)
 	b.Post("/login/method", url.Values{"method": {"PASSWORD"}})
 	page = b.Post("/login/password", url.Values{"password": {bob.Password}})
+	for name := range setCookies(t, page) {
+		if !strings.HasPrefix(name, "__Host-") {
+			t.Errorf("cookie %q set over https without the __Host- prefix", name)
+		}
+	}
 	sess := setCookies(t, page)["__Host-eulogin_session"]
 	if page.Header.Get("Location") != "/account" || sess == nil || !sess.Secure || !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode || sess.Path != "/" || sess.Domain != "" {
 		t.Errorf("login: %d to %q, session cookie %v; want __Host- Secure HttpOnly SameSite=Lax Path=/", page.Status, page.Header.Get("Location"), sess)

@@ -77,6 +77,7 @@ type Server struct {
 	app      *mobileapp.Service
 	regions  []string // the countries whose mobile numbers are accepted; empty: all
 	render   *web.Renderer
+	cookies  web.Cookies
 	proxies  []*net.IPNet
 	metrics  *Metrics
 	now      func() time.Time
@@ -116,9 +117,9 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, mailer: d.Mailer, hasher: d.Hasher,
 		policy:   password.DefaultPolicy(),
 		bot:      &botcheck.Checker{Key: d.BotKey, Difficulty: cfg.BotDifficulty, Now: now, Spender: d.DB},
-		reg:      &regulation.Regulator{Store: d.DB, Now: now},
+		reg:      &regulation.Regulator{Store: d.DB, Now: now, Policy: cfg.Policy()},
 		sessions: &session.Manager{Store: d.DB, Now: now, Idle: cfg.SessionIdle, Max: cfg.SessionMax, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
-		render:   r, proxies: proxies, now: now, metrics: d.Metrics,
+		render:   r, cookies: web.Cookies{Secure: strings.HasPrefix(cfg.BaseURL, "https://")}, proxies: proxies, now: now, metrics: d.Metrics,
 		sms: sender, regions: regions, app: d.App,
 		cas: &cas.Server{
 			Store: d.DB, Logger: d.Logger, Now: now, Client: d.CASClient, TicketTTL: cfg.CASTicketTTL,
@@ -126,7 +127,7 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 	}
 	s.codes = &smsauth.Challenges{
 		Store: d.DB, Now: now,
-		Limiter: &smsauth.Limiter{Regulator: s.reg, Caps: cfg.SMSCaps},
+		Limiter: &smsauth.Limiter{Regulator: s.reg},
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)

@@ -11,7 +11,6 @@ import (
 	"eulogin/internal/authn"
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/i18n"
-	"eulogin/internal/regulation"
 	"eulogin/internal/session"
 	"eulogin/internal/sms"
 	"eulogin/internal/store"
@@ -153,14 +152,6 @@ func (s *Server) smsChooseForm(w http.ResponseWriter, r *http.Request) {
 	s.smsChoicePage(w, r, p, f, http.StatusOK)
 }
 
-// loginThrottle returns the throttle keys and limits of the account and the
-// client address: the ones of the password step, which wrong codes count
-// against too.
-func (s *Server) loginThrottle(r *http.Request, email string) (acctKey string, acctLimit regulation.Limit, ipKey string, ipLimit regulation.Limit) {
-	return "login:email:" + email, regulation.Limit{Max: s.cfg.LoginFailures, Window: s.cfg.LoginWindow},
-		"login:ip:" + s.clientIP(r), regulation.Limit{Max: s.cfg.IPFailures, Window: s.cfg.LoginWindow}
-}
-
 // smsSend sends a code to the chosen number.
 func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) {
 	f, hash, ok := s.smsFlow(w, r)
@@ -183,13 +174,10 @@ func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
-	if until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit); err != nil {
+	if locked, err := s.guardBlocked(r, p, "phone", f.UserID, f.Email); err != nil {
 		s.internal(w, r, err)
 		return
-	} else if !until.IsZero() {
-		s.audit(r, f.UserID, "login_refused_locked", "")
-		p.Form.Add("phone", p.L.T("login.locked", "time", timeIn(until)))
+	} else if locked {
 		s.smsChoicePage(w, r, p, f, http.StatusTooManyRequests)
 		return
 	}
@@ -327,13 +315,10 @@ func (s *Server) smsResend(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
-	if until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit); err != nil {
+	if locked, err := s.guardBlocked(r, p, "code", f.UserID, f.Email); err != nil {
 		s.internal(w, r, err)
 		return
-	} else if !until.IsZero() {
-		s.audit(r, f.UserID, "login_refused_locked", "")
-		p.Form.Add("code", p.L.T("login.locked", "time", timeIn(until)))
+	} else if locked {
 		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
 		return
 	}
@@ -365,21 +350,17 @@ func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
 	if len(typed) > 64 {
 		typed = ""
 	}
-	acctKey, acctLimit, ipKey, ipLimit := s.loginThrottle(r, f.Email)
-	until, err := s.lockedUntil(r, acctKey, acctLimit, ipKey, ipLimit)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !until.IsZero() {
-		s.audit(r, f.UserID, "login_refused_locked", "")
-		p.Form.Add("code", p.L.T("login.locked", "time", timeIn(until)))
-		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
-		return
-	}
 	if typed == "" {
-		p.Form.Add("code", p.L.T("sms_code.empty"))
-		s.smsCodePage(w, r, p, f, hash, http.StatusBadRequest)
+		status := http.StatusBadRequest
+		if locked, err := s.guardBlocked(r, p, "code", f.UserID, f.Email); err != nil {
+			s.internal(w, r, err)
+			return
+		} else if locked {
+			status = http.StatusTooManyRequests
+		} else {
+			p.Form.Add("code", p.L.T("sms_code.empty"))
+		}
+		s.smsCodePage(w, r, p, f, hash, status)
 		return
 	}
 	ph, err := s.db.PhoneByID(r.Context(), f.UserID, f.PhoneID)
@@ -391,24 +372,32 @@ func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	res, err := s.codes.Verify(r.Context(), f.UserID, smsauth.PurposeLogin, hash, typed, ph.E164)
+	g, ok, err := s.guardAttempt(r, p, "code", f.UserID, f.Email)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
+	if !ok {
+		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
+		return
+	}
+	res, err := s.codes.Verify(r.Context(), f.UserID, smsauth.PurposeLogin, hash, typed, ph.E164)
+	if err != nil {
+		s.guardCancel(r, g)
+		s.internal(w, r, err)
+		return
+	}
 	if res.Outcome == smsauth.NoChallenge {
+		s.guardCancel(r, g)
 		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
 		return
 	}
 	if res.Outcome != smsauth.Verified {
 		status, counted := s.codeRefused(r, p, f.UserID, smsauth.PurposeLogin, res)
 		if counted {
-			for _, k := range []string{acctKey, ipKey} {
-				if err := s.reg.Hit(r.Context(), k); err != nil {
-					s.internal(w, r, err)
-					return
-				}
-			}
+			s.guardFailed(r, g, nil, "", "")
+		} else {
+			s.guardCancel(r, g)
 		}
 		s.smsCodePage(w, r, p, f, hash, status)
 		return
@@ -416,7 +405,10 @@ func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.TouchPhone(r.Context(), f.UserID, ph.ID, s.now()); err != nil {
 		s.log.Error("touch phone", "err", err)
 	}
-	s.reg.Clear(r.Context(), acctKey)
+	if err := s.guardSucceeded(r, g); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.smsDone(w, r, f, hash)
 }
 
@@ -468,6 +460,7 @@ func (s *Server) secondFactorDone(w http.ResponseWriter, r *http.Request, f *aut
 		return
 	}
 	s.sessionReplaced(r, old, sess)
+	s.rememberBrowser(w, r, f.UserID)
 	switch {
 	case f.Reauth:
 		s.audit(r, f.UserID, "reauth_success", string(strength))

@@ -8,12 +8,24 @@ import (
 	"time"
 )
 
-// AddAttempt records one event (a failed login, an e-mail sent...) under key,
-// for the sliding-window throttles of package regulation.
-func (db *DB) AddAttempt(ctx context.Context, key string, at time.Time) error {
-	_, err := db.exec(ctx, `INSERT INTO attempts (key, at) VALUES (?, ?)`, key, ms(at))
-	if err != nil {
-		return fmt.Errorf("store: add attempt: %w", err)
+// AddAttempt records one event (a login attempt, an e-mail sent...) under
+// key, for the sliding-window limits of package regulation, and returns its
+// id. The row is committed when AddAttempt returns, before the caller
+// counts: see regulation.Regulator.Attempt for why that makes the limits
+// exact under concurrency.
+func (db *DB) AddAttempt(ctx context.Context, key string, at time.Time) (int64, error) {
+	var id int64
+	if err := db.queryRow(ctx, `INSERT INTO attempts (key, at) VALUES (?, ?) RETURNING id`, key, ms(at)).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: add attempt: %w", err)
+	}
+	return id, nil
+}
+
+// DeleteAttempt takes back the event id (a refused attempt, which must not
+// extend a lock).
+func (db *DB) DeleteAttempt(ctx context.Context, id int64) error {
+	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("store: delete attempt: %w", err)
 	}
 	return nil
 }
@@ -42,8 +54,10 @@ func (db *DB) CountAttempts(ctx context.Context, key string, since time.Time, n 
 
 // ClearAttempts forgets the events under key (after a successful login).
 func (db *DB) ClearAttempts(ctx context.Context, key string) error {
-	_, err := db.exec(ctx, `DELETE FROM attempts WHERE key = ?`, key)
-	return err
+	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("store: clear attempts: %w", err)
+	}
+	return nil
 }
 
 // AuditEvent is a security event of an account, shown to its owner.

@@ -104,6 +104,9 @@ func (db *DB) DeleteFlow(ctx context.Context, hash string) error {
 	return err
 }
 
+// KnownBrowserTTL is how long a browser stays known after its last login.
+const KnownBrowserTTL = 400 * 24 * time.Hour
+
 // Sweep deletes what has expired before now: sessions, flows, links long
 // past use, throttling events older than keep, spent tokens, CAS tickets,
 // and the entered services of sessions that no longer exist (sessions that
@@ -120,6 +123,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time, keepAttempts time.Durati
 		{`DELETE FROM login_flows WHERE expires_at < ?`, ms(now)},
 		{`DELETE FROM email_tokens WHERE expires_at < ?`, ms(now.Add(-30 * 24 * time.Hour))},
 		{`DELETE FROM attempts WHERE at < ?`, ms(now.Add(-keepAttempts))},
+		{`DELETE FROM known_browsers WHERE last_used_at < ?`, ms(now.Add(-KnownBrowserTTL))},
 		{`DELETE FROM spent_tokens WHERE expires_at < ?`, ms(now)},
 		{`DELETE FROM cas_tickets WHERE expires_at < ?`, ms(now)},
 		// A session whose row is gone can never log out: nothing will take

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"eulogin/internal/i18n"
 )
@@ -49,8 +50,7 @@ func Recoverer(log *slog.Logger, fail func(http.ResponseWriter, *http.Request)) 
 }
 
 // LanguageCookie remembers an explicit language choice in the language
-// cookie (i18n.CookieName, one year, HttpOnly, SameSite=Lax, Secure when
-// secure is set), which later requests without a choice are shown in.
+// cookie (i18n.CookieName, one year, as Cookies writes them), which later requests without a choice are shown in.
 //
 // The choice is the query parameter lang; when it is empty and fallback is
 // not nil, fallback(r) (for example a parameter of another protocol). It is
@@ -64,10 +64,7 @@ func LanguageCookie(has func(string) bool, secure bool, fallback func(*http.Requ
 				l = fallback(r)
 			}
 			if l != "" && has(l) {
-				http.SetCookie(w, &http.Cookie{
-					Name: i18n.CookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-					HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
-				})
+				Cookies{Secure: secure}.Set(w, i18n.CookieName, l, 365*24*time.Hour)
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -152,9 +152,13 @@ func TestLanguageCookie(t *testing.T) {
 				t.Fatalf("cookies = %v, want one", cookies)
 			}
 			k := cookies[0]
-			if k.Name != i18n.CookieName || k.Value != c.want || k.Path != "/" || k.MaxAge != 365*24*3600 ||
+			name := i18n.CookieName
+			if c.secure {
+				name = "__Host-" + name
+			}
+			if k.Name != name || k.Value != c.want || k.Path != "/" || k.MaxAge != 365*24*3600 ||
 				!k.HttpOnly || k.Secure != c.secure || k.SameSite != http.SameSiteLaxMode {
-				t.Errorf("cookie = %+v, want %s=%s Path=/ one year HttpOnly Secure=%v SameSite=Lax", k, i18n.CookieName, c.want, c.secure)
+				t.Errorf("cookie = %+v, want %s=%s Path=/ one year HttpOnly Secure=%v SameSite=Lax", k, name, c.want, c.secure)
 			}
 		})
 	}

@@ -38,7 +38,7 @@
 // returns the URI to show as a QR code; the app checks the signature and
 // derives an 8-character one-time password ([OTP]); [Service.VerifyQR]
 // checks what the user typed: single use, [QRTTL], [MaxOTPAttempts] per
-// challenge, [OTPLimit] per device through package regulation.
+// challenge, and the limit regulation.AppOTP per device.
 //
 // # Secrets
 //

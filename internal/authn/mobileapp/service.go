@@ -32,10 +32,6 @@ const (
 	requestNumberHigh = 99
 )
 
-// OTPLimit throttles the one-time passwords of a device: at most 10 wrong
-// ones in 15 minutes, across challenges.
-var OTPLimit = regulation.Limit{Max: 10, Window: 15 * time.Minute}
-
 // Errors of the service. Every refusal the app or the page must tell apart
 // has its own error; match them with errors.Is.
 var (
@@ -696,14 +692,17 @@ func (s *Service) VerifyQR(ctx context.Context, id, flowID, typed string) (*stor
 	if err != nil {
 		return nil, err
 	}
-	key := "app-otp:" + d.ID + ":" + d.UserID
+	// The attempt is counted before the code is compared, so that
+	// concurrent guesses cannot pass the limit; the subject ends with the
+	// account, so that deleting the account deletes its count.
+	var guard regulation.Decision
 	if s.Regulator != nil {
-		until, err := s.Regulator.Check(ctx, key, OTPLimit)
+		guard, err = s.Regulator.Attempt(ctx, regulation.Subject{Limit: regulation.AppOTP, Of: d.ID + ":" + d.UserID})
 		if err != nil {
 			return nil, err
 		}
-		if !until.IsZero() {
-			return nil, &ThrottleError{Until: until}
+		if !guard.Allowed {
+			return nil, &ThrottleError{Until: guard.Until}
 		}
 	}
 	secret, err := s.Keys.open(d.ID, d.OTPSecret)
@@ -713,11 +712,6 @@ func (s *Service) VerifyQR(ctx context.Context, id, flowID, typed string) (*stor
 	got, ok := NormalizeOTP(typed)
 	want := OTP(secret, c.Challenge)
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		if s.Regulator != nil {
-			if err := s.Regulator.Hit(ctx, key); err != nil {
-				return nil, err
-			}
-		}
 		n, err := s.Store.RecordAppQRAttempt(ctx, c.ID, MaxOTPAttempts)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, ErrAnswered
@@ -734,6 +728,11 @@ func (s *Service) VerifyQR(ctx context.Context, id, flowID, typed string) (*stor
 		return nil, ErrAnswered
 	} else if err != nil {
 		return nil, fmt.Errorf("mobileapp: verify QR: %w", err)
+	}
+	if s.Regulator != nil {
+		if err := s.Regulator.Succeeded(ctx, guard); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

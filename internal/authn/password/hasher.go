@@ -93,6 +93,12 @@ type Hasher struct {
 
 	dummy func() string // PHC string used by VerifyDummy, made on first use
 
+	// perClient bounds the admissions one client address may hold, so that
+	// one address flooding logins cannot take every place from the others.
+	perClient int
+	mu        sync.Mutex
+	clients   map[string]int
+
 	// Test hooks, set before the Hasher is used. onQueued is called when a
 	// caller starts waiting for a worker, onRun when it gets one.
 	onQueued func()
@@ -116,6 +122,11 @@ func newHasher(p Params, workers, queue int) *Hasher {
 		params:   p.bounded(),
 		admitted: make(chan struct{}, workers+queue),
 		running:  make(chan struct{}, workers),
+		// A quarter of the places, and at least the workers: a client
+		// behind a busy NAT still gets full speed, a flood from one
+		// address leaves three quarters of the queue to everybody else.
+		perClient: max(workers, (workers+queue)/4),
+		clients:   map[string]int{},
 	}
 	h.dummy = sync.OnceValue(h.makeDummy)
 	return h
@@ -131,11 +142,29 @@ func (h *Hasher) Params() Params {
 // error if ctx ends while waiting for a worker; once a hash has started it
 // runs to completion.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
+	return h.For("").Hash(ctx, pw)
+}
+
+// Client is a Hasher seen by one client address: its calls count against
+// that address's share of the Hasher (a quarter of its places, at least
+// its workers); past it they get ErrBusy while other clients still get in.
+type Client struct {
+	h    *Hasher
+	addr string
+}
+
+// For returns h for the client address addr ("" for work that no client
+// asked for, which is not budgeted).
+func (h *Hasher) For(addr string) Client { return Client{h, addr} }
+
+// Hash is Hasher.Hash within the client's budget.
+func (c Client) Hash(ctx context.Context, pw string) (string, error) {
+	h := c.h
 	salt := randomBytes(h.params.SaltLen)
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, c.addr); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(c.addr)
 	key := h.derive(pw, salt, h.params)
 	return encodePHC(h.params, salt, key), nil
 }
@@ -155,14 +184,20 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 // Like Hash, Verify returns ErrBusy if h is saturated and the context's
 // error if ctx ends while waiting.
 func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, needsRehash bool, err error) {
+	return h.For("").Verify(ctx, pw, encoded)
+}
+
+// Verify is Hasher.Verify within the client's budget.
+func (c Client) Verify(ctx context.Context, pw, encoded string) (ok, needsRehash bool, err error) {
+	h := c.h
 	ph, err := parsePHC(encoded)
 	if err != nil {
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, c.addr); err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer h.release(c.addr)
 	key := h.derive(pw, ph.salt, ph.params)
 	if subtle.ConstantTimeCompare(key, ph.key) != 1 {
 		return false, false, nil
@@ -174,8 +209,14 @@ func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, needsRehas
 // parameters, and discards the result. Call it when the account being
 // logged into does not exist, so that the response takes as long as for an
 // existing account. It is subject to the same limits as Verify.
-func (h *Hasher) VerifyDummy(ctx context.Context, pw string) {
-	_, _, _ = h.Verify(ctx, pw, h.dummy())
+func (h *Hasher) VerifyDummy(ctx context.Context, pw string) { _ = h.For("").VerifyDummy(ctx, pw) }
+
+// VerifyDummy is Hasher.VerifyDummy within the client's budget. It returns
+// ErrBusy or the context's error as Verify would, so that a caller can
+// refuse an unknown address exactly as a known one.
+func (c Client) VerifyDummy(ctx context.Context, pw string) error {
+	_, _, err := c.Verify(ctx, pw, c.h.dummy())
+	return err
 }
 
 // makeDummy returns a PHC string with h's parameters, a random salt and a
@@ -192,13 +233,17 @@ func (h *Hasher) derive(pw string, salt []byte, p Params) []byte {
 
 // acquire admits the caller, or fails with ErrBusy, then waits for a worker
 // or for ctx to end. On success the caller must call release.
-func (h *Hasher) acquire(ctx context.Context) error {
+func (h *Hasher) acquire(ctx context.Context, client string) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if !h.take(client) {
+		return ErrBusy
 	}
 	select {
 	case h.admitted <- struct{}{}:
 	default:
+		h.give(client)
 		return ErrBusy
 	}
 	select {
@@ -211,13 +256,14 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		case h.running <- struct{}{}:
 		case <-ctx.Done():
 			<-h.admitted
+			h.give(client)
 			return ctx.Err()
 		}
 	}
 	// Both cases of the select above may have been ready: do not start an
 	// expensive hash for a caller that has gone.
 	if err := ctx.Err(); err != nil {
-		h.release()
+		h.release(client)
 		return err
 	}
 	if h.onRun != nil {
@@ -226,9 +272,37 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	return nil
 }
 
-func (h *Hasher) release() {
+func (h *Hasher) release(client string) {
 	<-h.running
 	<-h.admitted
+	h.give(client)
+}
+
+// take counts one admission of client against its budget, or reports that
+// the client has used it all.
+func (h *Hasher) take(client string) bool {
+	if client == "" {
+		return true
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[client] >= h.perClient {
+		return false
+	}
+	h.clients[client]++
+	return true
+}
+
+// give returns one admission of client.
+func (h *Hasher) give(client string) {
+	if client == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[client]--; h.clients[client] <= 0 {
+		delete(h.clients, client)
+	}
 }
 
 // randomBytes returns n bytes from crypto/rand.

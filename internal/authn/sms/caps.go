@@ -27,21 +27,34 @@ func DefaultCaps() Caps {
 	return Caps{PerNumberHour: 5, PerNumberDay: 10, PerAccountDay: 20, PerIPHour: 20, PerCountryHour: 200}
 }
 
-// withDefaults replaces zero fields by their defaults.
-func (c Caps) withDefaults() Caps {
-	d := DefaultCaps()
-	for _, f := range []struct{ v, def *int }{
-		{&c.PerNumberHour, &d.PerNumberHour},
-		{&c.PerNumberDay, &d.PerNumberDay},
-		{&c.PerAccountDay, &d.PerAccountDay},
-		{&c.PerIPHour, &d.PerIPHour},
-		{&c.PerCountryHour, &d.PerCountryHour},
-	} {
-		if *f.v == 0 {
-			*f.v = *f.def
-		}
+// Apply returns p with the caps set on the SMS limits of package
+// regulation: a zero cap keeps p's limit, a negative one switches it off.
+func (c Caps) Apply(p regulation.Policy) regulation.Policy {
+	out := regulation.Policy{}
+	for n, l := range p {
+		out[n] = l
 	}
-	return c
+	for _, f := range []struct {
+		name regulation.Name
+		max  int
+	}{
+		{regulation.SMSNumberHour, c.PerNumberHour},
+		{regulation.SMSNumberDay, c.PerNumberDay},
+		{regulation.SMSAccountDay, c.PerAccountDay},
+		{regulation.SMSClientHour, c.PerIPHour},
+		{regulation.SMSCountryHour, c.PerCountryHour},
+	} {
+		if f.max == 0 {
+			continue
+		}
+		l, ok := out[f.name]
+		if !ok {
+			l = regulation.DefaultPolicy()[f.name]
+		}
+		l.Max = f.max
+		out[f.name] = l
+	}
+	return out
 }
 
 // Cap names one of the limits, for the translated message and the audit log.
@@ -81,61 +94,38 @@ type Request struct {
 	IP     string // the client address; "" skips the address cap
 }
 
-// Limiter applies Caps with the sliding-window counters of package
-// regulation, kept in the database so that they hold across replicas, under
-// the keys sms:num:<e164>, sms:acct:<user id>, sms:ip:<address> and
-// sms:cc:<region>.
-type Limiter struct {
-	Regulator *regulation.Regulator
-	Caps      Caps
+// caps maps the limits of package regulation to the caps they enforce.
+var caps = map[regulation.Name]Cap{
+	regulation.SMSNumberHour:  CapNumberHour,
+	regulation.SMSNumberDay:   CapNumberDay,
+	regulation.SMSAccountDay:  CapAccountDay,
+	regulation.SMSClientHour:  CapIPHour,
+	regulation.SMSCountryHour: CapCountryHour,
 }
 
-// Take checks every cap for r and, when none refuses, counts one SMS under
-// each key and returns nil. Otherwise it counts nothing and returns a
-// *CapError naming the cap that holds longest. Check and count are not one
-// transaction: concurrent requests may overshoot a cap by the number of
-// requests in flight.
-func (l *Limiter) Take(ctx context.Context, r Request) error {
-	caps := l.Caps.withDefaults()
-	type check struct {
-		cap   Cap
-		key   string
-		limit regulation.Limit
-	}
-	var checks []check
-	add := func(c Cap, key, part string, max int, window time.Duration) {
-		if part != "" && max > 0 {
-			checks = append(checks, check{c, key + part, regulation.Limit{Max: max, Window: window}})
-		}
-	}
-	add(CapNumberHour, "sms:num:", r.Phone, caps.PerNumberHour, time.Hour)
-	add(CapNumberDay, "sms:num:", r.Phone, caps.PerNumberDay, 24*time.Hour)
-	add(CapAccountDay, "sms:acct:", r.UserID, caps.PerAccountDay, 24*time.Hour)
-	add(CapIPHour, "sms:ip:", r.IP, caps.PerIPHour, time.Hour)
-	add(CapCountryHour, "sms:cc:", r.Region, caps.PerCountryHour, time.Hour)
+// Limiter applies the SMS limits of the regulator's policy (see
+// Caps.Apply), kept in the database so that they hold across replicas.
+type Limiter struct {
+	Regulator *regulation.Regulator
+}
 
-	var refused *CapError
-	for _, c := range checks {
-		until, err := l.Regulator.Check(ctx, c.key, c.limit)
-		if err != nil {
-			return err
-		}
-		if !until.IsZero() && (refused == nil || until.After(refused.Until)) {
-			refused = &CapError{Cap: c.cap, Until: until}
-		}
+// Take counts one SMS for r against every cap and returns nil when none
+// refuses. Otherwise it counts nothing and returns a *CapError naming the
+// cap that holds longest. Concurrent requests cannot overshoot a cap
+// (regulation.Regulator.Attempt).
+func (l *Limiter) Take(ctx context.Context, r Request) error {
+	d, err := l.Regulator.Attempt(ctx,
+		regulation.Subject{Limit: regulation.SMSNumberHour, Of: r.Phone},
+		regulation.Subject{Limit: regulation.SMSNumberDay, Of: r.Phone},
+		regulation.Subject{Limit: regulation.SMSAccountDay, Of: r.UserID},
+		regulation.Subject{Limit: regulation.SMSClientHour, Of: r.IP},
+		regulation.Subject{Limit: regulation.SMSCountryHour, Of: r.Region},
+	)
+	if err != nil {
+		return err
 	}
-	if refused != nil {
-		return refused
-	}
-	hit := map[string]bool{}
-	for _, c := range checks {
-		if hit[c.key] {
-			continue // the number's hourly and daily caps share a key
-		}
-		hit[c.key] = true
-		if err := l.Regulator.Hit(ctx, c.key); err != nil {
-			return err
-		}
+	if !d.Allowed {
+		return &CapError{Cap: caps[d.Refused], Until: d.Until}
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestLimiter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := storetest.OpenSQLite(t)
 			clk := newClock()
-			l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now}, Caps: tc.caps}
+			l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now, Policy: tc.caps.Apply(regulation.DefaultPolicy())}}
 			first := clk.Now()
 			for i := range tc.allowed {
 				if err := l.Take(t.Context(), request(tc.vary, i)); err != nil {
@@ -90,7 +90,7 @@ func TestLimiter(t *testing.T) {
 func TestLimiterRefusalCountsNothing(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	clk := newClock()
-	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now}, Caps: sms.Caps{PerNumberHour: 1}}
+	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now, Policy: sms.Caps{PerNumberHour: 1}.Apply(regulation.DefaultPolicy())}}
 	req := sms.Request{UserID: "u1", Phone: phone, Region: "LV", IP: "192.0.2.1"}
 	if err := l.Take(t.Context(), req); err != nil {
 		t.Fatalf("Take() = %v, want nil", err)
@@ -100,7 +100,7 @@ func TestLimiterRefusalCountsNothing(t *testing.T) {
 			t.Fatalf("Take() = %v, want %v", err, sms.ErrCapReached)
 		}
 	}
-	for _, key := range []string{"sms:num:" + phone, "sms:acct:u1", "sms:ip:192.0.2.1", "sms:cc:LV"} {
+	for _, key := range []string{"sms-number-hour:" + phone, "sms-account-day:u1", "sms-client-hour:192.0.2.1", "sms-country-hour:LV"} {
 		if n, _, err := db.CountAttempts(t.Context(), key, time.Time{}, 1); n != 1 || err != nil {
 			t.Errorf("CountAttempts(%q) = %d, %v; want 1 (refusals count nothing)", key, n, err)
 		}
@@ -110,7 +110,7 @@ func TestLimiterRefusalCountsNothing(t *testing.T) {
 func TestLimiterLongestRefusalWins(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	clk := newClock()
-	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now}, Caps: sms.Caps{PerNumberHour: 1, PerAccountDay: 1}}
+	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now, Policy: sms.Caps{PerNumberHour: 1, PerAccountDay: 1}.Apply(regulation.DefaultPolicy())}}
 	req := sms.Request{UserID: "u1", Phone: phone, Region: "LV", IP: "192.0.2.1"}
 	first := clk.Now()
 	if err := l.Take(t.Context(), req); err != nil {
@@ -127,7 +127,7 @@ func TestLimiterSkipsAndDisables(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	clk := newClock()
 	off := sms.Caps{PerNumberHour: -1, PerNumberDay: -1, PerAccountDay: -1, PerIPHour: -1, PerCountryHour: -1}
-	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now}, Caps: off}
+	l := &sms.Limiter{Regulator: &regulation.Regulator{Store: db, Now: clk.Now, Policy: off.Apply(regulation.DefaultPolicy())}}
 	for i := range 250 {
 		if err := l.Take(t.Context(), sms.Request{UserID: "u1", Phone: phone, Region: "LV", IP: "192.0.2.1"}); err != nil {
 			t.Fatalf("Take() #%d with every cap off = %v, want nil", i+1, err)
@@ -135,13 +135,13 @@ func TestLimiterSkipsAndDisables(t *testing.T) {
 	}
 	// Without an address, account or region, those caps do not apply and
 	// nothing is counted under an empty key.
-	l.Caps = sms.Caps{}
+	l.Regulator.Policy = regulation.DefaultPolicy()
 	for i := range 5 {
 		if err := l.Take(t.Context(), sms.Request{Phone: fmt.Sprintf("+3712000%04d", i)}); err != nil {
 			t.Fatalf("Take(number only) #%d = %v, want nil", i+1, err)
 		}
 	}
-	for _, key := range []string{"sms:acct:", "sms:ip:", "sms:cc:"} {
+	for _, key := range []string{"sms-account-day:", "sms-client-hour:", "sms-country-hour:"} {
 		if n, _, err := db.CountAttempts(t.Context(), key, time.Time{}, 1); n != 0 || err != nil {
 			t.Errorf("CountAttempts(%q) = %d, %v; want 0", key, n, err)
 		}

@@ -342,8 +342,7 @@ func TestStartCaps(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			f := newFixture(t, e.open)
 			f.c.Limiter = &sms.Limiter{
-				Regulator: &regulation.Regulator{Store: f.db, Now: f.clock.Now},
-				Caps:      sms.Caps{PerNumberHour: 2},
+				Regulator: &regulation.Regulator{Store: f.db, Now: f.clock.Now, Policy: sms.Caps{PerNumberHour: 2}.Apply(regulation.DefaultPolicy())},
 			}
 			req := sms.StartRequest{UserID: "u1", Phone: phone, Purpose: sms.PurposeLogin, FlowID: "flow", IP: "192.0.2.1"}
 			start := f.clock.Now()
@@ -372,10 +371,10 @@ func TestStartCaps(t *testing.T) {
 				key  string
 				want int
 			}{
-				{"sms:num:" + phone, 2},
-				{"sms:acct:u1", 2},
-				{"sms:ip:192.0.2.1", 2},
-				{"sms:cc:LV", 2},
+				{"sms-number-hour:" + phone, 2},
+				{"sms-account-day:u1", 2},
+				{"sms-client-hour:192.0.2.1", 2},
+				{"sms-country-hour:LV", 2},
 			} {
 				n, _, err := f.db.CountAttempts(t.Context(), k.key, time.Time{}, 1)
 				if err != nil || n != k.want {

@@ -147,7 +147,7 @@ func New(t *testing.T, o Options) *Env {
 	}
 	e.App = &mobileapp.Service{
 		Store: db, Keys: keys, Hasher: hasher, Now: e.Clock.Now, BaseURL: base,
-		Regulator: &regulation.Regulator{Store: db, Now: e.Clock.Now},
+		Regulator: &regulation.Regulator{Store: db, Now: e.Clock.Now, Policy: cfg.Policy()},
 		Notifier:  &mobileapp.PollNotifier{},
 		Account: func(ctx context.Context, id string) (string, error) {
 			u, err := db.UserByID(ctx, id)

@@ -455,10 +455,10 @@ func TestQRLogin(t *testing.T) {
 			t.Errorf("VerifyQR(expired) = %v, want ErrExpired", err)
 		}
 
-		// Throttle: OTPLimit.Max wrong passwords across challenges (two were
+		// Throttle: the AppOTP limit wrong passwords across challenges (two were
 		// typed above), then even the right one waits.
 		var last *mobileapp.QR
-		for i := 0; i < mobileapp.OTPLimit.Max-2; i++ {
+		for i := 0; i < regulation.DefaultPolicy()[regulation.AppOTP].Max-2; i++ {
 			if i%(mobileapp.MaxOTPAttempts-1) == 0 {
 				last, _ = e.svc.StartQR(ctx, userID, acctA.DeviceID, "flow-t")
 			}
@@ -468,7 +468,7 @@ func TestQRLogin(t *testing.T) {
 		}
 		right, _, _ := appA.OTP(last.URI)
 		if _, err := e.svc.VerifyQR(ctx, last.ID, "flow-t", right); !errors.Is(err, mobileapp.ErrThrottled) {
-			t.Errorf("VerifyQR(after %d wrong) = %v, want ErrThrottled", mobileapp.OTPLimit.Max, err)
+			t.Errorf("VerifyQR(after %d wrong) = %v, want ErrThrottled", regulation.DefaultPolicy()[regulation.AppOTP].Max, err)
 		}
 	})
 }

@@ -427,7 +427,7 @@ func testSMSDeleteUser(t *testing.T, open func(t *testing.T) *store.DB) {
 		mustAddPhone(t, db, &store.Phone{ID: "phone-" + id, UserID: id, E164: "+37120000012", Region: "LV", VerifiedAt: smsT0, CreatedAt: smsT0})
 		mustPutChallenge(t, db, smsChallenge("login-"+id, id, "login", "f", smsT0))
 		mustPutChallenge(t, db, smsChallenge("add-"+id, id, "add_phone", "", smsT0))
-		if err := db.AddAttempt(ctx, "sms:acct:"+id, smsT0); err != nil {
+		if _, err := db.AddAttempt(ctx, "sms:acct:"+id, smsT0); err != nil {
 			t.Fatalf("AddAttempt() = %v", err)
 		}
 	}

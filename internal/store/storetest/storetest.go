@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("Flows", func(t *testing.T) { testFlows(t, open) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open) })
+	t.Run("KnownBrowsers", func(t *testing.T) { testKnownBrowsers(t, open) })
 	t.Run("AuditEvents", func(t *testing.T) { testAuditEvents(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("SpendOnce", func(t *testing.T) { testSpendOnce(t, open) })
@@ -558,7 +559,7 @@ func testDeleteUser(t *testing.T, open func(t *testing.T) *store.DB) {
 	}
 	for _, k := range keys {
 		for i := range 2 {
-			if err := db.AddAttempt(ctx, k.key, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			if _, err := db.AddAttempt(ctx, k.key, t0.Add(time.Duration(i)*time.Second)); err != nil {
 				t.Fatalf("AddAttempt(%q) = %v, want nil", k.key, err)
 			}
 		}
@@ -653,7 +654,7 @@ func testDeleteUserLookalikes(t *testing.T, open func(t *testing.T) *store.DB) {
 			mustCreateUser(t, db, newUser(tc.id, "ada@example.org"))
 			own, survivor := "login:"+tc.id, "login:"+tc.other
 			for _, key := range []string{own, survivor} {
-				if err := db.AddAttempt(ctx, key, t0); err != nil {
+				if _, err := db.AddAttempt(ctx, key, t0); err != nil {
 					t.Fatalf("AddAttempt(%q) = %v, want nil", key, err)
 				}
 			}
@@ -1079,11 +1080,11 @@ func testAttempts(t *testing.T, open func(t *testing.T) *store.DB) {
 	const key = "login:u1"
 	// Five events one minute apart, t0+1m ... t0+5m, added out of order.
 	for _, m := range []int{3, 1, 5, 2, 4} {
-		if err := db.AddAttempt(ctx, key, t0.Add(time.Duration(m)*time.Minute)); err != nil {
+		if _, err := db.AddAttempt(ctx, key, t0.Add(time.Duration(m)*time.Minute)); err != nil {
 			t.Fatalf("AddAttempt(%q) = %v, want nil", key, err)
 		}
 	}
-	if err := db.AddAttempt(ctx, "login:u2", t0.Add(5*time.Minute)); err != nil {
+	if _, err := db.AddAttempt(ctx, "login:u2", t0.Add(5*time.Minute)); err != nil {
 		t.Fatalf("AddAttempt(login:u2) = %v, want nil", err)
 	}
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
@@ -1351,7 +1352,7 @@ func testSweep(t *testing.T, open func(t *testing.T) *store.DB) {
 		"a-recent": now.Add(-time.Minute),
 	}
 	for k, at := range attempts {
-		if err := db.AddAttempt(ctx, k, at); err != nil {
+		if _, err := db.AddAttempt(ctx, k, at); err != nil {
 			t.Fatalf("AddAttempt(%q) = %v, want nil", k, err)
 		}
 	}
@@ -1492,7 +1493,7 @@ func testUnicode(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 
 			key := "login:" + want.ID
-			if err := db.AddAttempt(ctx, key, t0); err != nil {
+			if _, err := db.AddAttempt(ctx, key, t0); err != nil {
 				t.Fatalf("AddAttempt(%q) = %v, want nil", key, err)
 			}
 			if got := countAttempts(t, db, key); got != 1 {
