@@ -375,11 +375,20 @@ func registerPortal(ctx context.Context, cfg config.Config, db *store.DB, log *s
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	// The application's name in every language is the portal's own title.
+	bundle, err := eci.LoadBundle()
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, l := range bundle.Available() {
+		if l.Tag != i18n.Default {
+			names[l.Tag] = bundle.Localizer(l.Tag).T("landing.title")
+		}
+	}
 	svc := &cas.Service{
-		ID: portalServiceID, Name: "ECI organiser account",
-		Names: map[string]string{
-			"fr": "Compte organisateur ICE", "ro": "Contul de organizator ICE", "lv": "EPI organizatora konts",
-		},
+		ID: portalServiceID, Name: bundle.Localizer(i18n.Default).T("landing.title"),
+		Names:      names,
 		Patterns:   []string{eci.ServiceURLPattern(cfg.ECIBaseURL)},
 		Strengths:  strings.Split(cfg.ECIStrengths(), ","),
 		Attributes: eci.ServiceAttributes(),

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,23 +14,25 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"eulogin/internal/i18n"
 )
 
 // catalogues caches the translation catalogues read from the source tree.
-var catalogues sync.Map // path → map[string]string
+var catalogues sync.Map // path → i18n.Catalogue
 
 // catalogue returns the catalogue file at path (relative to this package).
-func catalogue(t *testing.T, path string) map[string]string {
+func catalogue(t *testing.T, path string) i18n.Catalogue {
 	t.Helper()
 	if c, ok := catalogues.Load(path); ok {
-		return c.(map[string]string)
+		return c.(i18n.Catalogue)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c map[string]string
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, err := i18n.ParseCatalogue(b)
+	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	catalogues.Store(path, c)
@@ -47,7 +48,11 @@ type texts struct {
 
 func (l texts) lookup(file, key string, args []string) string {
 	l.t.Helper()
-	s, ok := catalogue(l.t, file)[key]
+	m, ok := catalogue(l.t, file)[key]
+	s := m.Text
+	if m.Plural() {
+		s = m.Forms["other"]
+	}
 	if !ok || s == "" {
 		l.t.Fatalf("%s has no text %q", file, key)
 	}

@@ -43,6 +43,9 @@ var smsCodeRE = regexp.MustCompile(`\b[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}\b`)
 // With EULOGIN_UPDATE_GUIDE=1 the run writes docs/guide/<lang>.md.
 func TestGuideInFourLanguages(t *testing.T) {
 	for _, lang := range []string{"en", "fr", "ro", "lv"} {
+		if !guideLanguages[lang] {
+			t.Fatalf("%s is not in guideLanguages: TestEveryLanguage would skip it", lang)
+		}
 		t.Run(lang, func(t *testing.T) {
 			start := time.Now()
 			followGuide(t, lang)

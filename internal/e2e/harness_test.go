@@ -155,6 +155,7 @@ func newBrowserFor(t *testing.T, lang string, d time.Duration) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang), // headless Chromium takes its Accept-Language from here, not from --lang
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 1000),
 	)

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"strings"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -19,12 +20,16 @@ func field(label string) string {
 	return "//*[@id=//label[normalize-space(.)=" + xq(label) + "]/@for]"
 }
 
-// fill types value into the field labelled label.
+// fill types value into the field labelled label. The text goes in as an
+// input method would insert it (Input.insertText): chromedp's key events
+// know only the letters of its key table and silently drop others (č, ć, Ď
+// never reached the page), which a person's keyboard does not.
 func fill(label, value string) chromedp.Action {
 	return chromedp.Tasks{
 		chromedp.WaitVisible(field(label), chromedp.BySearch),
 		chromedp.Clear(field(label), chromedp.BySearch),
-		chromedp.SendKeys(field(label), value, chromedp.BySearch),
+		chromedp.Focus(field(label), chromedp.BySearch),
+		input.InsertText(value),
 	}
 }
 

@@ -23,10 +23,14 @@ import (
 	"eulogin/internal/webpush/webpushtest"
 )
 
-// appTexts reads the installable app's English catalogue.
+// appTexts reads the installable app's English catalogue (plain texts).
 func appTexts(t *testing.T) map[string]string {
 	t.Helper()
-	return catalogue(t, "../pwa/static/i18n/en.json")
+	out := map[string]string{}
+	for k, m := range catalogue(t, "../pwa/static/i18n/en.json") {
+		out[k] = m.Text
+	}
+	return out
 }
 
 // inScreen is the form control labelled label inside the app screen

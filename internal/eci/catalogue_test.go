@@ -13,38 +13,24 @@ import (
 	"eulogin/internal/i18n"
 )
 
-// TestCataloguesComplete fails when a catalogue of the portal lacks a key of
-// the English one, has a key English lacks, or changes a key's
-// placeholders.
+// TestCataloguesComplete fails when the portal lacks a catalogue in one of
+// the 24 official languages, or when one lacks a key of the English one, has
+// a key English lacks, changes a key's placeholders or lacks one of its
+// language's plural forms.
 func TestCataloguesComplete(t *testing.T) {
 	b, err := eci.LoadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
 	en := b.Catalogue("en")
-	for _, tag := range []string{"en", "fr", "ro", "lv"} {
-		t.Run(tag, func(t *testing.T) {
-			cat := b.Catalogue(tag)
+	for _, l := range i18n.EU {
+		t.Run(l.Tag, func(t *testing.T) {
+			cat := b.Catalogue(l.Tag)
 			if cat == nil {
-				t.Fatalf("no %s catalogue", tag)
+				t.Fatalf("no %s catalogue", l.Tag)
 			}
-			for k, v := range en {
-				got, ok := cat[k]
-				if !ok {
-					t.Errorf("%s lacks key %q", tag, k)
-					continue
-				}
-				if strings.TrimSpace(got) == "" {
-					t.Errorf("%s: %q is empty", tag, k)
-				}
-				if g, w := i18n.Placeholders(got), i18n.Placeholders(v); !slices.Equal(g, w) {
-					t.Errorf("%s: %q has placeholders %v, want %v", tag, k, g, w)
-				}
-			}
-			for k := range cat {
-				if _, ok := en[k]; !ok {
-					t.Errorf("%s has key %q that English lacks", tag, k)
-				}
+			for _, p := range i18n.Check(l.Tag, en, cat) {
+				t.Error(p)
 			}
 		})
 	}
@@ -78,8 +64,8 @@ func TestGuideWords(t *testing.T) {
 		}
 	}
 	// Romanian is written with comma-below ș and ț, never the cedilla forms.
-	for k, v := range b.Catalogue("ro") {
-		if strings.ContainsAny(v, "şţŞŢ") {
+	for k, m := range b.Catalogue("ro") {
+		if v := strings.Join(m.Texts(), " "); strings.ContainsAny(v, "şţŞŢ") {
 			t.Errorf("ro %q uses a cedilla letter: %q", k, v)
 		}
 	}
@@ -87,7 +73,7 @@ func TestGuideWords(t *testing.T) {
 
 // keyRE finds message keys of the portal written as string literals in its
 // templates and Go code.
-var keyRE = regexp.MustCompile(`"((?:frame|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info|initiative|member|group|funding|collection|review|invitation|history|mail|rule)\.[a-z_.0-9]+[a-z0-9])"`)
+var keyRE = regexp.MustCompile(`"((?:frame|form|portal|nav|footer|dev|landing|dashboard|strength|signin|left|problem|info|initiative|member|group|funding|collection|review|invitation|history|mail|rule)\.[a-z_.0-9]+[a-z0-9])"`)
 
 // TestUsedKeysExist scans the portal's templates and Go code, and the
 // shared frame (package web), for message keys and fails when English lacks

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
 	r.ParseForm()
 	f := web.NewForm(r.PostForm)
 	f.DropUnreadable("name", "email")
-	name, email := clean(f.Get("name"), 200), strings.ToLower(clean(f.Get("email"), 320))
+	name, email := oneLine(f, l, "name", 200), strings.ToLower(oneLine(f, l, "email", 320))
 	if name == "" {
 		f.Add("name", l.T("member.error_name"))
 	}
@@ -60,7 +61,7 @@ func (s *Server) showInvitationLink(w http.ResponseWriter, r *http.Request, o *o
 	mailed := false
 	if s.mailer != nil {
 		body := l.T("mail.invitation_body", "name", m.Name, "from", strings.TrimSpace(o.User.FirstName+" "+o.User.LastName), "title", a.In.Title, "link", link,
-			"expires", s.now().Add(s.cfg.InvitationTTL).Format(time.DateOnly))
+			"expires", day(l, s.now().Add(s.cfg.InvitationTTL)))
 		err := s.mailer.Send(r.Context(), Mail{To: m.Email, ToName: m.Name, Lang: l.Lang, Subject: l.T("mail.invitation_subject"), Text: body})
 		if err != nil {
 			s.log.Error("send invitation", "err", err)
@@ -123,7 +124,7 @@ func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, o *organ
 		return
 	}
 	p := s.page(r, "invitation.title", invitationView{Action: "/invitations/" + r.PathValue("token"), Title: in.Title, Name: m.Name,
-		Expires: s.expires(m).Format(time.DateOnly)})
+		Expires: s.day(r, s.expires(m))})
 	s.render.Render(w, http.StatusOK, "invitation", p)
 }
 
@@ -223,7 +224,7 @@ func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organise
 	f := web.NewForm(r.PostForm)
 	f.DropUnreadable("full_name")
 	d := ecistore.MemberDetails{
-		FullName: clean(f.Get("full_name"), 200), Nationality: f.Get("nationality"), Residence: f.Get("residence"),
+		FullName: oneLine(f, l, "full_name", 200), Nationality: f.Get("nationality"), Residence: f.Get("residence"),
 		BirthDate: f.Get("birth_date"), MEP: f.Checked("mep"),
 	}
 	if d.FullName == "" {
@@ -301,25 +302,37 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) 
 
 // ---- Funding ----
 
-// parseEuros reads an amount in euros ("1500", "1 500,50", "1500.5") into
-// cents.
+// eurosRE is an amount in euros as people write it: whole euros, with or
+// without thousands grouped by spaces, then optionally a decimal point or
+// comma and one or two cents digits; "EUR" or "€" may stand before or after.
+// Signs, letters, phone-number-like runs of groups and three decimals are
+// refused rather than guessed at.
+var eurosRE = regexp.MustCompile(`^(?:EUR|€)?\s*([0-9]{1,3}(?:[ \x{00a0}\x{202f}][0-9]{3})+|[0-9]{1,12})(?:[.,]([0-9]{1,2}))?\s*(?:EUR|€)?$`)
+
+// parseEuros reads an amount in euros ("1500", "1 500,50", "1500.5",
+// "EUR 2 000") into cents; it reports false for anything else and for 0.
 func parseEuros(s string) (int64, bool) {
-	s = strings.NewReplacer(" ", "", "\u00a0", "", "€", "", "EUR", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
-	s = strings.ReplaceAll(s, ",", ".")
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || len(whole) > 12 {
+	m := eurosRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
+	if m == nil {
+		return 0, false
+	}
+	whole := strings.Map(func(r rune) rune {
+		if r < '0' || r > '9' {
+			return -1
+		}
+		return r
+	}, m[1])
+	if len(whole) > 12 {
 		return 0, false
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 {
+	if err != nil {
 		return 0, false
 	}
 	var c int64
-	if frac != "" {
-		if c, err = strconv.ParseInt(frac, 10, 64); err != nil || c < 0 {
-			return 0, false
-		}
-		if len(frac) == 1 {
+	if m[2] != "" {
+		c, _ = strconv.ParseInt(m[2], 10, 64)
+		if len(m[2]) == 1 {
 			c *= 10
 		}
 	}
@@ -482,7 +495,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organise
 	for _, in := range ins {
 		dl := deadline(&in)
 		rows = append(rows, queueRow{ID: in.ID, Title: in.Title, Status: l.T("status." + in.Status),
-			Submitted: in.SubmittedAt.Format(time.DateOnly), Deadline: dl.Format(time.DateOnly), Late: today.After(dl),
+			Submitted: day(l, in.SubmittedAt), Deadline: day(l, dl), Late: today.After(dl),
 			Extended: !in.ChangesRequestedAt.IsZero()})
 	}
 	s.render.Render(w, http.StatusOK, "review", s.page(r, "review.title", rows))
@@ -505,7 +518,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) {
 	r.ParseForm()
 	f := web.NewForm(r.PostForm)
 	f.DropUnreadable("reasons")
-	decision, reasons := f.Get("decision"), clean(strings.ReplaceAll(f.Raw("reasons"), "\r\n", " "), 5000)
+	decision, reasons := f.Get("decision"), longText(f, l, "reasons", 5000)
 	if decision != ecistore.StatusRegistered && decision != ecistore.StatusPartiallyRegistered && decision != ecistore.StatusRefused {
 		f.Add("decision", l.T("review.error_decision"))
 	} else if decision != ecistore.StatusRegistered && reasons == "" {

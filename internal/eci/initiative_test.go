@@ -3,6 +3,7 @@ package eci_test
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -172,7 +173,7 @@ func TestInitiativeToRegistered(t *testing.T) {
 				t.Errorf("initiative page: want the missing substitute and no submit button; got %q", p.Text())
 			}
 			p = rep.get("/dashboard")
-			if !p.Has("Ūdens visiem") || !p.Has("Representative") || !p.Has("1 points still to complete") {
+			if !p.Has("Ūdens visiem") || !p.Has("Representative") || !p.Has("1 point still to complete") {
 				t.Errorf("dashboard lacks the draft with 1 missing point: %q", p.Text())
 			}
 			if p := rep.post(path+"/contacts", url.Values{"representative": {ana.ID}, "substitute": {"n3kmem01"}}); p.Status != http.StatusOK {
@@ -193,7 +194,7 @@ func TestInitiativeToRegistered(t *testing.T) {
 				t.Errorf("submit by the substitute = %d, want 403", p.Status)
 			}
 			p = rep.post(path+"/submit", nil)
-			if p.Status != http.StatusOK || !p.Has("Submitted for registration on 2026-03-14. The Commission decides by 2026-05-14.") {
+			if p.Status != http.StatusOK || !p.Has("Submitted for registration on 14/03/2026. The Commission decides by 14/05/2026.") {
 				t.Fatalf("submit = %d %q", p.Status, p.Text())
 			}
 			// Frozen.
@@ -214,7 +215,7 @@ func TestInitiativeToRegistered(t *testing.T) {
 			rb.login(reviewer, "PASSWORD_SMS")
 			p = rb.get("/review")
 			wantPage(t, p, http.StatusOK, "/review", "Registration requests")
-			if !p.Has("Ūdens visiem 2026-03-14 2026-05-14") {
+			if !p.Has("Ūdens visiem 14/03/2026 14/05/2026") {
 				t.Errorf("queue lacks the initiative and its deadline: %q", p.Text())
 			}
 			p = rb.post(path+"/decision", url.Values{"decision": {"REFUSED"}})
@@ -231,14 +232,14 @@ func TestInitiativeToRegistered(t *testing.T) {
 
 			// The collection start: within six months.
 			p = rep.post(path+"/collection", url.Values{"start": {"2026-09-15"}})
-			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), "at the latest 2026-09-14") {
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), "at the latest 14/09/2026") {
 				t.Errorf("start after six months = %d %q", p.Status, errorSummary(p))
 			}
 			if p := members[1].post(path+"/collection", url.Values{"start": {"2026-05-01"}}); p.Status != http.StatusForbidden {
 				t.Errorf("collection start by a member = %d, want 403", p.Status)
 			}
 			p = rep.post(path+"/collection", url.Values{"start": {"2026-05-01"}})
-			if p.Status != http.StatusOK || !p.Has("The collection runs from 2026-05-01 to 2027-04-30") || !p.Has("Germany 69120") || !p.Has("Malta 4320") {
+			if p.Status != http.StatusOK || !p.Has("The collection runs from 01/05/2026 to 30/04/2027") || !p.Has("Germany 69120") || !p.Has("Malta 4320") {
 				t.Errorf("collection = %d %q", p.Status, p.Text())
 			}
 			p = rep.get(path + "/history")
@@ -355,7 +356,7 @@ func TestLengthLimits(t *testing.T) {
 	// The same limit in French, and the counters' texts for the script.
 	b.lang = "fr"
 	p := b.get("/initiatives/new?lang=fr")
-	if !strings.Contains(p.Body, `data-maxchars="100"`) || !strings.Contains(p.Body, `data-left="Il vous reste {n} caractères"`) || !strings.Contains(p.Body, `src="/eci-static/counter.js"`) {
+	if !strings.Contains(p.Body, `data-maxchars="100"`) || !strings.Contains(html.UnescapeString(p.Body), `"other":"Il vous reste {n} caractères"`) || !strings.Contains(p.Body, `src="/eci-static/counter.js"`) {
 		t.Error("the form lacks the live counter's data or script")
 	}
 	if js := b.get("/eci-static/counter.js"); js.Status != http.StatusOK || !strings.Contains(js.Body, "data-maxchars") {

@@ -3,6 +3,7 @@ package eci
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -187,8 +188,13 @@ func problems(a *access, day time.Time) []rules.Problem {
 func say(l *i18n.Localizer, p rules.Problem) string {
 	args := slices.Clone(p.Args)
 	for i := 0; i+1 < len(args); i += 2 {
-		if args[i] == "country" {
-			args[i+1] = l.T("country." + fmt.Sprint(args[i+1]))
+		switch v := args[i+1].(type) {
+		case time.Time:
+			args[i+1] = day(l, v)
+		default:
+			if args[i] == "country" {
+				args[i+1] = l.T("country." + fmt.Sprint(v))
+			}
 		}
 	}
 	return l.T(p.Key, args...)
@@ -251,7 +257,7 @@ type countedField struct {
 	*web.Field
 	Input      bool   // one line
 	Rows       int    // of a text area
-	Left, Over string // the counter's messages, with {n}
+	Left, Over string // the counter's messages, with {n}: JSON of their plural forms
 }
 
 func (s *Server) draftForm(r *http.Request, id int64, f *web.Form, doc *ecistore.Document) *web.Page {
@@ -282,7 +288,7 @@ func (s *Server) draftForm(r *http.Request, id int64, f *web.Form, doc *ecistore
 		fd.Hint = l.T("initiative.hint_"+t.name, "max", t.max)
 		fd.Value = f.Raw(t.name)
 		fd.MaxLength = t.max
-		d.Texts = append(d.Texts, countedField{Field: fd, Input: t.rows == 0, Rows: t.rows, Left: l.T("initiative.counter_left"), Over: l.T("initiative.counter_over")})
+		d.Texts = append(d.Texts, countedField{Field: fd, Input: t.rows == 0, Rows: t.rows, Left: formsJSON(l, "initiative.counter_left"), Over: formsJSON(l, "initiative.counter_over")})
 	}
 	p.Data.(*view).Page = d
 	return p
@@ -498,13 +504,14 @@ type initiativeView struct {
 	ExtendedDeadline  string
 	ChangesOn         string
 	// After registration.
-	LatestStart     string
-	CollectionEnd   string
-	Thresholds      []thresholdRow
-	InvitationLink  string // the link just created, shown once
-	InvitationName  string
-	InvitationEmail string
-	Mailed          bool
+	LatestStart        string
+	CollectionStartDay string
+	CollectionEnd      string
+	Thresholds         []thresholdRow
+	InvitationLink     string // the link just created, shown once
+	InvitationName     string
+	InvitationEmail    string
+	Mailed             bool
 }
 
 // thresholdRow is one line of the thresholds table.
@@ -544,7 +551,7 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 		row.CanRemove = a.Rep() && in.Editable() && (m.UserID == "" || m.UserID != in.Representative)
 		row.Status = l.T("member.status_invited")
 		if row.Invited {
-			row.Expires = s.expires(&m).Format(time.DateOnly)
+			row.Expires = day(l, s.expires(&m))
 			if row.Expired = m.InvitedAt.Before(s.issuedAfter()); row.Expired {
 				row.Status = l.T("member.status_expired")
 			}
@@ -582,17 +589,17 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 	}
 	v.CanHandOver = v.Rep && handOverOpen(in) && v.SubstituteName != ""
 	if in.Status == ecistore.StatusSubmitted {
-		v.Deadline = deadline(in).Format(time.DateOnly)
+		v.Deadline = day(l, deadline(in))
 		v.CanRequestChanges = a.Reviewer && in.ChangesRequestedAt.IsZero()
-		v.ExtendedDeadline = rules.ExtendedDecisionDeadline(in.SubmittedAt).Format(time.DateOnly)
+		v.ExtendedDeadline = day(l, rules.ExtendedDecisionDeadline(in.SubmittedAt))
 	}
 	if !in.ChangesRequestedAt.IsZero() {
-		v.ChangesOn = in.ChangesRequestedAt.Format(time.DateOnly)
+		v.ChangesOn = day(l, in.ChangesRequestedAt)
 	}
 	if in.Status == ecistore.StatusRegistered || in.Status == ecistore.StatusPartiallyRegistered {
-		v.LatestStart = rules.LatestCollectionStart(in.DecidedAt).Format(time.DateOnly)
+		v.LatestStart = day(l, rules.LatestCollectionStart(in.DecidedAt))
 		if start, err := time.Parse(time.DateOnly, in.CollectionStart); err == nil {
-			v.CollectionEnd = rules.CollectionEnd(start).Format(time.DateOnly)
+			v.CollectionStartDay, v.CollectionEnd = day(l, start), day(l, rules.CollectionEnd(start))
 		}
 		for _, t := range rules.Thresholds() {
 			v.Thresholds = append(v.Thresholds, thresholdRow{Country: l.T("country." + t.Country), Min: strconv.Itoa(t.Min)})
@@ -703,3 +710,18 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request, o *organiser) 
 	w.Header().Set("Content-Length", strconv.FormatInt(d.Size, 10))
 	w.Write(d.Content)
 }
+
+// formsJSON is the plural forms of key as JSON, for counter.js.
+func formsJSON(l *i18n.Localizer, key string) string {
+	b, err := json.Marshal(l.Forms(key))
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// day writes the date of t as l's language writes dates, in its usual zone.
+func day(l *i18n.Localizer, t time.Time) string { return l.Date(t, i18n.Zone(l.Lang)) }
+
+// day writes the date of t in the page language of r.
+func (s *Server) day(r *http.Request, t time.Time) string { return day(s.localizer(r), t) }

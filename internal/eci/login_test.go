@@ -41,7 +41,7 @@ func TestLoginFlow(t *testing.T) {
 				t.Errorf("validation service = %q, want %q", got, want)
 			}
 
-			for _, want := range []string{"Ana Popescu", "ana.popescu@example.ro", "Mobile phone + SMS", "2026-03-14 09:26 UTC", "Manage my EU Login account", "My initiatives", "You have no initiatives yet."} {
+			for _, want := range []string{"Ana Popescu", "ana.popescu@example.ro", "Mobile phone + SMS", "14/03/2026 10:26 CET", "Manage my EU Login account", "My initiatives", "You have no initiatives yet."} {
 				if !p.Has(want) {
 					t.Errorf("dashboard lacks %q", want)
 				}
@@ -334,7 +334,7 @@ func TestLoginDate(t *testing.T) {
 	}
 	e.cas.willAnswer(o)
 	p := b.get("/login")
-	if !p.Has("2026-03-14 09:25 UTC") {
-		t.Errorf("dashboard = %q, want the login time 2026-03-14 09:25 UTC", p.Text())
+	if !p.Has("14/03/2026 10:25 CET") {
+		t.Errorf("dashboard = %q, want the login time 14/03/2026 10:25 CET", p.Text())
 	}
 }

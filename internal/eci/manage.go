@@ -169,7 +169,7 @@ func (s *Server) myInvitations(r *http.Request, o *organiser) ([]invitationRow, 
 	}
 	var rows []invitationRow
 	for _, inv := range invs {
-		rows = append(rows, invitationRow{ID: inv.ID, Title: inv.Title, Expires: s.expires(&inv.Member).Format(time.DateOnly)})
+		rows = append(rows, invitationRow{ID: inv.ID, Title: inv.Title, Expires: s.day(r, s.expires(&inv.Member))})
 	}
 	return rows, nil
 }
@@ -201,7 +201,7 @@ func (s *Server) showMyInvitation(w http.ResponseWriter, r *http.Request, o *org
 		return
 	}
 	p := s.page(r, "invitation.title", invitationView{Action: fmt.Sprint("/invitations/mine/", inv.ID), Title: inv.Title, Name: inv.Name,
-		Expires: s.expires(&inv.Member).Format(time.DateOnly)})
+		Expires: s.day(r, s.expires(&inv.Member))})
 	s.render.Render(w, http.StatusOK, "invitation", p)
 }
 
@@ -222,7 +222,7 @@ func (s *Server) readFunding(r *http.Request) (*web.Form, *ecistore.Funding) {
 	r.ParseForm()
 	f := web.NewForm(r.PostForm)
 	f.DropUnreadable("sponsor")
-	fd := &ecistore.Funding{Sponsor: clean(f.Get("sponsor"), 200), Received: f.Get("received")}
+	fd := &ecistore.Funding{Sponsor: oneLine(f, l, "sponsor", 200), Received: f.Get("received")}
 	if fd.Sponsor == "" {
 		f.Add("sponsor", l.T("funding.error_sponsor"))
 	}
@@ -400,7 +400,7 @@ func (s *Server) requestChanges(w http.ResponseWriter, r *http.Request, o *organ
 	r.ParseForm()
 	f := web.NewForm(r.PostForm)
 	f.DropUnreadable("changes")
-	what := clean(strings.ReplaceAll(f.Raw("changes"), "\r\n", " "), 5000)
+	what := longText(f, l, "changes", 5000)
 	if what == "" {
 		f.Add("changes", l.T("review.error_changes"))
 	}

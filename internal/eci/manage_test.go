@@ -169,11 +169,11 @@ func TestRemoveAndReinvite(t *testing.T) {
 
 			p := rep.post(path+"/members", url.Values{"name": {"Jānis Bērziņš"}, "email": {janis.Email}})
 			old := strings.TrimPrefix(linkRE.FindStringSubmatch(p.Body)[1], e.portal.URL)
-			if !p.Has("Link valid until 2026-03-28") {
+			if !p.Has("Link valid until 28/03/2026") {
 				t.Errorf("the group table lacks the link's end: %q", p.Text())
 			}
 			jb := signIn(e, janis)
-			if p := jb.get(old); p.Status != http.StatusOK || !p.Has("This invitation works until 2026-03-28.") {
+			if p := jb.get(old); p.Status != http.StatusOK || !p.Has("This invitation works until 28/03/2026.") {
 				t.Errorf("invitation page = %d %q", p.Status, p.Text())
 			}
 			// Fifteen days later the link has expired.
@@ -281,14 +281,14 @@ func TestDashboardInvitations(t *testing.T) {
 	if !p.Has("We have e-mailed the invitation to Jānis Bērziņš") {
 		t.Errorf("invitation answer = %q", p.Text())
 	}
-	if ms := box.to("janis@example.lv"); len(ms) != 1 || !strings.Contains(ms[0].Text, "/invitations/") || !strings.Contains(ms[0].Text, "until 2026-03-21") || ms[0].ToName != "Jānis Bērziņš" {
+	if ms := box.to("janis@example.lv"); len(ms) != 1 || !strings.Contains(ms[0].Text, "/invitations/") || !strings.Contains(ms[0].Text, "until 21/03/2026") || ms[0].ToName != "Jānis Bērziņš" {
 		t.Errorf("invitation e-mail = %+v", ms)
 	}
 	id := memberID(t, e, path, janis.Email)
 
 	jb := signIn(e, janis)
 	p = jb.get("/dashboard")
-	if !p.Has("Invitations for you") || !p.Has("Join the group of “Ūdens visiem” Link valid until 2026-03-21") || !strings.Contains(p.Body, fmt.Sprint(`href="/invitations/mine/`, id, `"`)) {
+	if !p.Has("Invitations for you") || !p.Has("Join the group of “Ūdens visiem” Link valid until 21/03/2026") || !strings.Contains(p.Body, fmt.Sprint(`href="/invitations/mine/`, id, `"`)) {
 		t.Errorf("dashboard lacks the invitation: %q", p.Text())
 	}
 	wantClean(t, p)
@@ -447,7 +447,7 @@ func TestRequestChanges(t *testing.T) {
 			}
 			rb := signIn(e, rita)
 			p := rb.get(path)
-			if !p.Has("Ask for changes") || !p.Has("the decision is then due by 2026-07-14") {
+			if !p.Has("Ask for changes") || !p.Has("the decision is then due by 14/07/2026") {
 				t.Errorf("the reviewer's page lacks the request form: %q", p.Text())
 			}
 			if p := rep.get(path); p.Has("Ask for these changes") {
@@ -461,7 +461,7 @@ func TestRequestChanges(t *testing.T) {
 				t.Errorf("empty request = %d %q", p.Status, errorSummary(p))
 			}
 			p = rb.post(path+"/changes", url.Values{"changes": {"Clarify the <legal basis>."}})
-			if p.Status != http.StatusOK || !p.Has("The Commission decides by 2026-07-14") || !p.Has("Clarify the <legal basis>.") {
+			if p.Status != http.StatusOK || !p.Has("The Commission decides by 14/07/2026") || !p.Has("Clarify the <legal basis>.") {
 				t.Fatalf("request = %d %q", p.Status, p.Text())
 			}
 			if strings.Contains(p.Body, "<legal basis>") {
@@ -474,11 +474,11 @@ func TestRequestChanges(t *testing.T) {
 				t.Errorf("request not audited: %q", e.audit(rita.ID))
 			}
 			p = rep.get(path)
-			if !p.Has("the Commission asked for changes: Clarify the <legal basis>.") || !p.Has("due by 2026-07-14, four months after submission") {
+			if !p.Has("the Commission asked for changes: Clarify the <legal basis>.") || !p.Has("due by 14/07/2026, four months after submission") {
 				t.Errorf("the representative's page: %q", p.Text())
 			}
 			wantClean(t, p)
-			if p := rb.get("/review"); !p.Has("2026-07-14 (extended, changes asked for)") {
+			if p := rb.get("/review"); !p.Has("14/07/2026 (extended, changes asked for)") {
 				t.Errorf("queue: %q", p.Text())
 			}
 			if p := rep.get(path + "/history"); !p.Has("Changes requested by the Commission European Commission") && !p.Has("European Commission Changes requested by the Commission") {

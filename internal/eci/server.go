@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"eulogin/internal/eci/casclient"
 	"eulogin/internal/eci/ecistore"
@@ -314,6 +316,32 @@ func (s *Server) audit(ctx context.Context, userID, typ, detail string) {
 		s.log.Error("audit", "type", typ, "err", err)
 	}
 	s.log.Info("audit", "type", typ, "user", userID)
+}
+
+// oneLine reads field of f as a one-line text of at most max characters.
+// A line break or another control or invisible formatting character, and a
+// value over max, are refused with a message on the field (in l's
+// language) rather than removed or cut: what is stored is what was typed.
+func oneLine(f *web.Form, l *i18n.Localizer, field string, max int) string {
+	v := f.Get(field)
+	switch {
+	case strings.IndexFunc(v, func(r rune) bool { return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) }) >= 0:
+		f.Add(field, l.T("form.one_line"))
+	case utf8.RuneCountInString(v) > max:
+		f.Add(field, l.T("form.too_long", "max", max))
+	}
+	return v
+}
+
+// longText reads field of f as a text of several lines, at most max
+// characters, refusing a longer one with a message on the field; line
+// breaks become spaces and other control characters go (clean).
+func longText(f *web.Form, l *i18n.Localizer, field string, max int) string {
+	v := clean(strings.ReplaceAll(f.Raw(field), "\r\n", " "), 4*max)
+	if utf8.RuneCountInString(v) > max {
+		f.Add(field, l.T("form.too_long", "max", max))
+	}
+	return v
 }
 
 // clean makes text from outside safe to store: valid UTF-8 without NUL or

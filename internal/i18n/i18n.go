@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -67,9 +68,74 @@ const CookieName = "lang"
 //go:embed locales/*.json
 var locales embed.FS
 
+// Message is one entry of a catalogue: a plain text, or the plural forms
+// of a text that contains a count.
+type Message struct {
+	Text  string            // the text of a plain message
+	Forms map[string]string // CLDR plural category ("one", "few", ...) → text
+	// Count names the argument whose number selects the plural form. Only
+	// the English catalogue says it ("_count", or the message's single
+	// placeholder); the other languages follow English.
+	Count string
+}
+
+// Plural reports whether m has plural forms.
+func (m Message) Plural() bool { return m.Forms != nil }
+
+// Texts returns every text of m (the plain text, or each plural form).
+func (m Message) Texts() []string {
+	if m.Forms == nil {
+		return []string{m.Text}
+	}
+	out := make([]string, 0, len(m.Forms))
+	for _, c := range Categories {
+		if s, ok := m.Forms[c]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Catalogue is the messages of one language, by key.
+type Catalogue map[string]Message
+
+// ParseCatalogue reads a catalogue: a JSON object whose values are texts,
+// or objects mapping CLDR plural categories to texts (with "_count"
+// naming the selecting argument in English).
+func ParseCatalogue(raw []byte) (Catalogue, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	cat := make(Catalogue, len(m))
+	for k, v := range m {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			cat[k] = Message{Text: s}
+			continue
+		}
+		var forms map[string]string
+		if err := json.Unmarshal(v, &forms); err != nil {
+			return nil, fmt.Errorf("%q is neither a text nor plural forms", k)
+		}
+		msg := Message{Forms: forms, Count: forms["_count"]}
+		delete(forms, "_count")
+		for c := range forms {
+			if !isCategory(c) {
+				return nil, fmt.Errorf("%q: %q is not a plural category", k, c)
+			}
+		}
+		if _, ok := forms["other"]; !ok {
+			return nil, fmt.Errorf("%q has no \"other\" form", k)
+		}
+		cat[k] = msg
+	}
+	return cat, nil
+}
+
 // Bundle is a set of loaded catalogues.
 type Bundle struct {
-	cats      map[string]map[string]string
+	cats      map[string]Catalogue
 	available []Language
 	matcher   language.Matcher
 }
@@ -84,7 +150,7 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: %w", err)
 	}
-	b := &Bundle{cats: map[string]map[string]string{}}
+	b := &Bundle{cats: map[string]Catalogue{}}
 	for _, e := range entries {
 		tag, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok {
@@ -97,14 +163,26 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("i18n: %w", err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
+		cat, err := ParseCatalogue(raw)
+		if err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
 		}
-		b.cats[tag] = m
+		b.cats[tag] = cat
 	}
-	if b.cats[Default] == nil {
+	en := b.cats[Default]
+	if en == nil {
 		return nil, fmt.Errorf("i18n: no %s catalogue", Default)
+	}
+	for k, m := range en {
+		if !m.Plural() || m.Count != "" {
+			continue
+		}
+		ph := Placeholders(m.Forms["other"])
+		if len(ph) != 1 {
+			return nil, fmt.Errorf("i18n: %s.json: plural %q has placeholders %v: name the count with \"_count\"", Default, k, ph)
+		}
+		m.Count = ph[0]
+		en[k] = m
 	}
 	tags := []language.Tag{language.Make(Default)}
 	for _, l := range EU {
@@ -136,8 +214,8 @@ func (b *Bundle) Keys() []string {
 	return keys
 }
 
-// Catalogue returns the raw catalogue of tag (nil when not shipped).
-func (b *Bundle) Catalogue(tag string) map[string]string { return b.cats[tag] }
+// Catalogue returns the catalogue of tag (nil when not shipped).
+func (b *Bundle) Catalogue(tag string) Catalogue { return b.cats[tag] }
 
 // Negotiate picks the page language: the first of choice, cookie and the
 // Accept-Language header that names a shipped catalogue, else English.
@@ -204,21 +282,28 @@ func (b *Bundle) Localizer(tag string) *Localizer {
 // Localizer translates messages into one language.
 type Localizer struct {
 	Lang     string
-	cat      map[string]string
-	fallback map[string]string
+	cat      Catalogue
+	fallback Catalogue
 }
 
 // T returns the text of key with its placeholders filled from args, given as
-// name, value pairs: T("mail.greeting", "name", "Ana"). A key missing from the
-// catalogue falls back to English, then to the key itself (which the
-// catalogue test prevents from shipping).
+// name, value pairs: T("mail.greeting", "name", "Ana"). A plural message
+// takes the form that the language's rules give for its count argument. A
+// key missing from the catalogue falls back to English, then to the key
+// itself (which the catalogue tests prevent from shipping).
 func (l *Localizer) T(key string, args ...any) string {
-	s, ok := l.cat[key]
+	m, ok := l.cat[key]
+	lang := l.Lang
 	if !ok {
-		s, ok = l.fallback[key]
+		m, ok = l.fallback[key]
+		lang = Default
 		if !ok {
 			return key
 		}
+	}
+	s := m.Text
+	if m.Plural() {
+		s = m.Forms[l.form(key, lang, m, args)]
 	}
 	if len(args) == 0 || !strings.Contains(s, "{") {
 		return s
@@ -228,6 +313,41 @@ func (l *Localizer) T(key string, args ...any) string {
 		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
 	}
 	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// form returns the plural category of m to use for args: the language's
+// rule for the count argument English names, "other" when it is missing or
+// not a whole number, or when the catalogue lacks that form.
+func (l *Localizer) form(key, lang string, m Message, args []any) string {
+	count := l.fallback[key].Count
+	for i := 0; i+1 < len(args); i += 2 {
+		if fmt.Sprint(args[i]) != count {
+			continue
+		}
+		n, err := strconv.Atoi(fmt.Sprint(args[i+1]))
+		if err != nil {
+			break
+		}
+		if c := PluralCategory(lang, n); m.Forms[c] != "" {
+			return c
+		}
+		break
+	}
+	return "other"
+}
+
+// Forms returns the texts of key by plural category, unfilled, for a page
+// script that picks the form itself (Intl.PluralRules): the plural forms
+// of a plural message, or {"other": text} for a plain one.
+func (l *Localizer) Forms(key string) map[string]string {
+	m, ok := l.cat[key]
+	if !ok {
+		m = l.fallback[key]
+	}
+	if m.Plural() {
+		return m.Forms
+	}
+	return map[string]string{"other": m.Text}
 }
 
 // Has reports whether the localizer's catalogue (or English) has key.

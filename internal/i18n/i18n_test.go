@@ -13,7 +13,8 @@ import (
 )
 
 // TestCataloguesComplete fails when a shipped catalogue lacks a key of the
-// English one, has a key English lacks, or changes a key's placeholders.
+// English one, has a key English lacks, changes a key's placeholders, or
+// lacks one of its language's plural forms.
 func TestCataloguesComplete(t *testing.T) {
 	b, err := i18n.Load()
 	if err != nil {
@@ -21,40 +22,11 @@ func TestCataloguesComplete(t *testing.T) {
 	}
 	en := b.Catalogue("en")
 	for _, l := range b.Available() {
-		cat := b.Catalogue(l.Tag)
 		t.Run(l.Tag, func(t *testing.T) {
-			for k, v := range en {
-				got, ok := cat[k]
-				if !ok {
-					t.Errorf("%s lacks key %q", l.Tag, k)
-					continue
-				}
-				if strings.TrimSpace(got) == "" {
-					t.Errorf("%s: %q is empty", l.Tag, k)
-				}
-				if g, w := i18n.Placeholders(got), i18n.Placeholders(v); !slices.Equal(g, w) {
-					t.Errorf("%s: %q has placeholders %v, want %v", l.Tag, k, g, w)
-				}
-			}
-			for k := range cat {
-				if _, ok := en[k]; !ok {
-					t.Errorf("%s has key %q that English lacks", l.Tag, k)
-				}
+			for _, p := range i18n.Check(l.Tag, en, b.Catalogue(l.Tag)) {
+				t.Error(p)
 			}
 		})
-	}
-}
-
-// TestGuideLanguagesShipped: the guide's languages are complete.
-func TestGuideLanguagesShipped(t *testing.T) {
-	b, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tag := range []string{"en", "fr", "ro", "lv"} {
-		if !b.Has(tag) {
-			t.Errorf("no %s catalogue", tag)
-		}
 	}
 }
 
@@ -160,5 +132,69 @@ func TestLoadRejectsNonEU(t *testing.T) {
 func TestPlaceholders(t *testing.T) {
 	if got, want := i18n.Placeholders("a {x} b {a} {x"), []string{"a", "x"}; !slices.Equal(got, want) {
 		t.Errorf("Placeholders = %v, want %v", got, want)
+	}
+}
+
+// catalogueSets are the three sets of catalogues of the project, by the
+// name testdata/same_as_english.txt gives them.
+var catalogueSets = map[string]string{
+	"idp": "locales",
+	"eci": "../eci/locales",
+	"app": "../pwa/static/i18n",
+}
+
+// TestEveryLanguageEverywhere: the login service, the portal and the app
+// each ship a catalogue for every one of the 24 official languages.
+func TestEveryLanguageEverywhere(t *testing.T) {
+	for set, dir := range catalogueSets {
+		for _, l := range i18n.EU {
+			if _, err := os.Stat(filepath.Join(dir, l.Tag+".json")); err != nil {
+				t.Errorf("%s: no %s catalogue: %v", set, l.Tag, err)
+			}
+		}
+	}
+}
+
+// TestSameAsEnglish: a translation equal to the English text is a message
+// left untranslated, unless testdata/same_as_english.txt lists it (a word
+// the language shares with English, a product name).
+func TestSameAsEnglish(t *testing.T) {
+	raw, err := os.ReadFile("testdata/same_as_english.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			allowed[line] = true
+		}
+	}
+	used := map[string]bool{}
+	for set, dir := range catalogueSets {
+		b, err := i18n.LoadFS(os.DirFS(dir), ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		en := b.Catalogue("en")
+		for _, l := range b.Available() {
+			if l.Tag == "en" {
+				continue
+			}
+			for k, m := range b.Catalogue(l.Tag) {
+				if !slices.Equal(m.Texts(), en[k].Texts()) {
+					continue
+				}
+				line := set + " " + l.Tag + " " + k
+				used[line] = true
+				if !allowed[line] {
+					t.Errorf("%s %s %q is the English text %q: translate it, or list it in testdata/same_as_english.txt", set, l.Tag, k, m.Texts())
+				}
+			}
+		}
+	}
+	for line := range allowed {
+		if !used[line] {
+			t.Errorf("testdata/same_as_english.txt lists %q, which is translated now: remove the line", line)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func (s *Server) eventRows(r *http.Request, p *web.Page, userID string, limit in
 		} else {
 			what = e.Type
 		}
-		rows = append(rows, eventRow{At: timeIn(e.At), What: what, IP: e.IP, Browser: e.UserAgent})
+		rows = append(rows, eventRow{At: p.L.Time(e.At), What: what, IP: e.IP, Browser: e.UserAgent})
 	}
 	return rows, nil
 }
@@ -148,7 +148,7 @@ func (s *Server) verifyCurrentPassword(r *http.Request, p *web.Page, u *store.Us
 	}
 	if !ok {
 		if until := s.guardFailed(r, g, u, "password_check_failure", ""); !until.IsZero() {
-			p.Form.Add(field, p.L.T("login.locked", "time", timeIn(until)))
+			p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(until)))
 			return false, nil
 		}
 		p.Form.Add(field, p.L.T("password.current_wrong"))
@@ -213,7 +213,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *sign
 		return
 	}
 	s.audit(r, si.user.ID, "password_changed", "")
-	s.sendMail(r.Context(), recipient(si.user), notify.PasswordChanged, map[string]string{"time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.PasswordChanged, map[string]any{"time": s.now()})
 	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
 }
 
@@ -256,7 +256,7 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		s.internal(w, r, err)
 		return
 	} else if !until.IsZero() {
-		p.Form.Add("email", p.L.T("error.too_many_mails", "time", timeIn(until)))
+		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.render.Render(w, http.StatusTooManyRequests, "change_email", p)
 		return
 	}
@@ -273,7 +273,7 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		}
 		to := recipient(si.user)
 		to.Email = email
-		if err := s.sendMail(r.Context(), to, notify.EmailChange, map[string]string{"link": s.link("/account/email/confirm/" + token), "new": email, "hours": s.linkHours()}); err != nil {
+		if err := s.sendMail(r.Context(), to, notify.EmailChange, map[string]any{"link": s.link("/account/email/confirm/" + token), "new": email, "hours": s.linkHours()}); err != nil {
 			s.mailFailed(w, r, err)
 			return
 		}
@@ -281,7 +281,7 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		s.internal(w, r, err)
 		return
 	}
-	s.sendMail(r.Context(), recipient(si.user), notify.EmailChangeNotice, map[string]string{"old": si.user.Email, "new": email})
+	s.sendMail(r.Context(), recipient(si.user), notify.EmailChangeNotice, map[string]any{"old": si.user.Email, "new": email})
 	s.audit(r, si.user.ID, "email_change_requested", "")
 	done := s.page(r, "change_email_sent.title")
 	done.Data = map[string]string{"Email": email}
@@ -348,7 +348,7 @@ func (s *Server) emailConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, u.ID, "email_changed", "")
-	s.sendMail(r.Context(), recipient(u), notify.EmailChanged, map[string]string{"old": u.Email, "new": t.Data})
+	s.sendMail(r.Context(), recipient(u), notify.EmailChanged, map[string]any{"old": u.Email, "new": t.Data})
 	p := s.page(r, "confirm_email.done_title")
 	p.Data = map[string]string{"Email": t.Data}
 	s.render.Render(w, http.StatusOK, "confirm_email_done", p)
@@ -398,7 +398,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 	// The account's own audit trail is gone with it; the server log keeps
 	// that the deletion happened, without personal data.
 	s.log.Info("account deleted", "user", si.user.ID)
-	s.sendMail(r.Context(), recipient(si.user), notify.AccountDeleted, map[string]string{"time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.AccountDeleted, map[string]any{"time": s.now()})
 	s.sessions.End(r.Context(), w, r)
 	http.Redirect(w, r, "/account/deleted", http.StatusSeeOther)
 }

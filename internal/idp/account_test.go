@@ -266,7 +266,7 @@ func TestDeleteAccount(t *testing.T) {
 				t.Errorf("%s browser: /account ended at %s, want /login", name, page.URL.Path)
 			}
 		}
-		if m := lastMail(t, e, bob.Email); m.Subject != subjectDeleted || !strings.Contains(m.Text, "2026-03-02") {
+		if m := lastMail(t, e, bob.Email); m.Subject != subjectDeleted || !strings.Contains(m.Text, "02/03/2026") {
 			t.Errorf("last e-mail %q, want %q with the date", m.Subject, subjectDeleted)
 		}
 		wantMailCount(t, e, mails+1)

@@ -134,12 +134,22 @@ func TestAppDeviceManagement(t *testing.T) {
 		}
 	}
 
+	// Names with control or invisible formatting characters are refused,
+	// as in person names (a right-to-left override would show another name
+	// in the security e-mail).
+	for _, bad := range []string{"Ana\u202eenohp", "tab\tlet", "zero\u200bwidth", "bom\ufeff"} {
+		page := b.Post("/account/devices/"+tabletID+"/rename", url.Values{"name": {bad}})
+		if page.Status != http.StatusBadRequest || len(page.Errors()) != 1 {
+			t.Errorf("rename to %q: %d %q, want refused", bad, page.Status, page.Errors())
+		}
+	}
 	page := b.Post("/account/devices/"+tabletID+"/rename", url.Values{"name": {"Old tablet"}})
 	if page.URL.Query().Get("done") != "renamed" || !page.Has("Old tablet") {
 		t.Errorf("rename: %s", page.URL)
 	}
-	if m := lastMail(t, e, bob.Email); m.Subject != subject(e, "en", "app_device_renamed") {
-		t.Errorf("e-mail %q after rename", m.Subject)
+	// The e-mail names the device, old and new, not its owner.
+	if m := lastMail(t, e, bob.Email); m.Subject != subject(e, "en", "app_device_renamed") || !strings.Contains(m.Text, "“My tablet”") || !strings.Contains(m.Text, "“Old tablet”") {
+		t.Errorf("e-mail %q after rename: %q", m.Subject, m.Text)
 	}
 
 	// Remove: the app confirms first (the device itself may).

@@ -250,8 +250,8 @@ func (s *Server) appPushRefused(w http.ResponseWriter, r *http.Request, p *web.P
 	s.audit(r, f.UserID, "app_login_refused", state)
 	if u, err := s.db.UserByID(r.Context(), f.UserID); err == nil {
 		l := s.bundle.Localizer(u.EmailLang)
-		s.sendMail(r.Context(), recipient(u), notify.AppLoginRefused, map[string]string{
-			"time": timeIn(s.now()), "reason": l.T("mail.app_login_refused.reason_" + state), "ip": s.clientIP(r),
+		s.sendMail(r.Context(), recipient(u), notify.AppLoginRefused, map[string]any{
+			"time": s.now(), "reason": l.T("mail.app_login_refused.reason_" + state), "ip": s.clientIP(r),
 		})
 	}
 	d := p.Data.(*appPushData)
@@ -503,7 +503,7 @@ func (s *Server) appQRCheck(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &throttled):
 		s.guardCancel(r, g)
 		s.audit(r, f.UserID, "app_otp_refused", "throttled")
-		p.Form.Add("otp", p.L.T("login.locked", "time", timeIn(throttled.Until)))
+		p.Form.Add("otp", p.L.T("login.locked", "time", p.L.Time(throttled.Until)))
 		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
 	case errors.Is(err, mobileapp.ErrTooManyTries), errors.Is(err, mobileapp.ErrExpired), errors.Is(err, mobileapp.ErrAnswered):
 		s.guardCancel(r, g)

@@ -88,7 +88,7 @@ func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn)
 	}
 	s.useReauth(r, si)
 	s.audit(r, si.user.ID, "app_pin_reset", d.Name)
-	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=pin_reset", http.StatusSeeOther)
 }
 
@@ -117,5 +117,5 @@ func (s *Server) appRemoved(ctx context.Context, d *store.AppDevice) {
 		s.log.Error("device removed by the app: owner", "err", err)
 		return
 	}
-	s.sendMail(ctx, recipient(u), notify.AppDeviceRemoved, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	s.sendMail(ctx, recipient(u), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 }

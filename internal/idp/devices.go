@@ -8,11 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"eulogin/internal/authn/mobileapp"
+	"eulogin/internal/i18n"
 	"eulogin/internal/notify"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
@@ -56,7 +55,7 @@ type deviceFormData struct {
 
 const maxDeviceName = 100
 
-func (s *Server) deviceRows(r *http.Request, userID string) ([]deviceRow, error) {
+func (s *Server) deviceRows(r *http.Request, l *i18n.Localizer, userID string) ([]deviceRow, error) {
 	devices, err := s.db.ListAppDevices(r.Context(), userID)
 	if err != nil {
 		return nil, err
@@ -66,9 +65,9 @@ func (s *Server) deviceRows(r *http.Request, userID string) ([]deviceRow, error)
 		if d.ConfirmedAt.IsZero() {
 			continue // an enrolment not finished: not a device yet
 		}
-		row := deviceRow{ID: d.ID, Name: d.Name, Added: timeIn(d.CreatedAt), Locked: !d.LockedAt.IsZero()}
+		row := deviceRow{ID: d.ID, Name: d.Name, Added: l.Time(d.CreatedAt), Locked: !d.LockedAt.IsZero()}
 		if !d.LastUsedAt.IsZero() {
-			row.LastUsed = timeIn(d.LastUsedAt)
+			row.LastUsed = l.Time(d.LastUsedAt)
 		}
 		rows = append(rows, row)
 	}
@@ -81,7 +80,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	if key := "devices.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
 		p.Flash = p.L.T(key)
 	}
-	rows, err := s.deviceRows(r, si.user.ID)
+	rows, err := s.deviceRows(r, p.L, si.user.ID)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -175,13 +174,7 @@ func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn)
 	if s.needsReauth(w, r, si, withNext("/account/devices/add", next)) {
 		return
 	}
-	name := strings.TrimSpace(p.Form.Get("name"))
-	switch {
-	case name == "":
-		p.Form.Add("name", p.L.T("devices.name_empty"))
-	case utf8.RuneCountInString(name) > maxDeviceName || !utf8.ValidString(name):
-		p.Form.Add("name", p.L.T("devices.name_long"))
-	}
+	name := checkDeviceName(p, "name")
 	pin, confirm := p.Form.Raw("pin"), p.Form.Raw("pin_confirm")
 	n := strconv.Itoa(s.pinLength())
 	switch err := mobileapp.CheckPIN(pin, s.pinLength()); {
@@ -228,7 +221,7 @@ func (s *Server) enrolState(r *http.Request, si *signedIn, e *enrolEntry) (strin
 			return "", nil, err
 		}
 		s.audit(r, si.user.ID, "app_device_added", d.Name)
-		s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceAdded, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+		s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceAdded, map[string]any{"device": d.Name, "time": s.now()})
 	}
 	return st, d, nil
 }
@@ -369,13 +362,7 @@ func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signed
 		return
 	}
 	p.Form = web.NewForm(r.PostForm)
-	name := strings.TrimSpace(p.Form.Get("name"))
-	switch {
-	case name == "":
-		p.Form.Add("name", p.L.T("devices.name_empty"))
-	case utf8.RuneCountInString(name) > maxDeviceName || !utf8.ValidString(name):
-		p.Form.Add("name", p.L.T("devices.name_long"))
-	}
+	name := checkDeviceName(p, "name")
 	if !p.Form.Valid() {
 		s.deviceRenamePage(w, r, p, d, http.StatusBadRequest)
 		return
@@ -385,7 +372,7 @@ func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signed
 		return
 	}
 	s.audit(r, si.user.ID, "app_device_renamed", d.Name+" → "+name)
-	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRenamed, map[string]string{"old": d.Name, "name": name, "time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRenamed, map[string]any{"old": d.Name, "device": name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=renamed", http.StatusSeeOther)
 }
 
@@ -440,18 +427,18 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 	}
 	s.useReauth(r, si)
 	s.audit(r, si.user.ID, "app_device_removed", d.Name)
-	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]string{"name": d.Name, "time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=removed", http.StatusSeeOther)
 }
 
 // devicesDeleteForm is the confirmation of "Delete all my devices".
 func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	rows, err := s.deviceRows(r, si.user.ID)
+	p := s.page(r, "devices_delete.title")
+	rows, err := s.deviceRows(r, p.L, si.user.ID)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	p := s.page(r, "devices_delete.title")
 	p.Data = &deviceFormData{Count: len(rows)}
 	s.render.Render(w, http.StatusOK, "devices_delete", p)
 }
@@ -481,6 +468,6 @@ func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signe
 		return
 	}
 	s.audit(r, si.user.ID, "app_devices_deleted", strconv.FormatInt(n, 10))
-	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]string{"count": strconv.FormatInt(n, 10), "time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]any{"count": strconv.FormatInt(n, 10), "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=deleted_all", http.StatusSeeOther)
 }

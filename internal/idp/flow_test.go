@@ -160,7 +160,7 @@ func TestLoginThrottling(t *testing.T) {
 			}
 		}
 		page := attacker.Login(ana.Email, "Wrong password 1!")
-		if page.Status != 429 || !strings.Contains(page.Errors()[0], "try again after 2026-03-02 09:15 UTC") {
+		if page.Status != 429 || !strings.Contains(page.Errors()[0], "try again after 02/03/2026 10:15 CET") {
 			t.Fatalf("fifth failure: %d %v", page.Status, page.Errors())
 		}
 		if page = b.Login(ana.Email, ana.Password); page.Status != 429 {

@@ -91,7 +91,7 @@ func (s *Server) guardAttempt(r *http.Request, p *web.Page, field, userID, email
 	g = guard{Decision: d, userID: userID}
 	if !d.Allowed {
 		s.audit(r, userID, "login_refused_locked", "")
-		p.Form.Add(field, p.L.T("login.locked", "time", timeIn(d.Until)))
+		p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(d.Until)))
 		return g, false, nil
 	}
 	return g, true, nil
@@ -106,7 +106,7 @@ func (s *Server) guardBlocked(r *http.Request, p *web.Page, field, userID, email
 		return false, err
 	}
 	s.audit(r, userID, "login_refused_locked", "")
-	p.Form.Add(field, p.L.T("login.locked", "time", timeIn(until)))
+	p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(until)))
 	return true, nil
 }
 
@@ -124,7 +124,7 @@ func (s *Server) guardFailed(r *http.Request, g guard, u *store.User, event, det
 	}
 	s.audit(r, g.userID, "account_locked", "")
 	if u != nil {
-		s.sendMail(r.Context(), recipient(u), notify.Lockout, map[string]string{"time": timeIn(g.FilledUntil)})
+		s.sendMail(r.Context(), recipient(u), notify.Lockout, map[string]any{"time": g.FilledUntil})
 	}
 	return g.FilledUntil
 }

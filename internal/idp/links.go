@@ -143,7 +143,7 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	if reset {
 		s.audit(r, u.ID, "password_reset", "")
-		s.sendMail(r.Context(), recipient(u), notify.PasswordChanged, map[string]string{"time": timeIn(s.now())})
+		s.sendMail(r.Context(), recipient(u), notify.PasswordChanged, map[string]any{"time": s.now()})
 	} else {
 		s.audit(r, u.ID, "password_created", "")
 	}
@@ -217,7 +217,7 @@ func (s *Server) linkRenew(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	} else if !until.IsZero() {
-		p.Form.Add("email", p.L.T("error.too_many_mails", "time", timeIn(until)))
+		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.linkPage(w, r, p, http.StatusTooManyRequests, t, u, state)
 		return
 	}
@@ -257,7 +257,7 @@ func (s *Server) lost(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	} else if !until.IsZero() {
-		p.Form.Add("email", p.L.T("error.too_many_mails", "time", timeIn(until)))
+		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.render.Render(w, http.StatusTooManyRequests, "lost", p)
 		return
 	}

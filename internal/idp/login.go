@@ -296,7 +296,7 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	if !good {
 		if until := s.guardFailed(r, g, u, "login_failure", ""); !until.IsZero() {
-			p.Form.Add("password", p.L.T("login.locked", "time", timeIn(until)))
+			p.Form.Add("password", p.L.T("login.locked", "time", p.L.Time(until)))
 			s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
 			return
 		}

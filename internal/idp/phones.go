@@ -55,7 +55,7 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	if key := "phones.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
 		p.Flash = p.L.T(key)
 	}
-	rows, _, err := s.phoneRows(r.Context(), si.user.ID, "-")
+	rows, _, err := s.phoneRows(r.Context(), p.L, si.user.ID, "-")
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -293,7 +293,7 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 	s.useReauth(r, si)
 	masked := sms.Mask(e164)
 	s.audit(r, si.user.ID, "phone_added", masked)
-	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]string{"number": masked, "time": timeIn(now)})
+	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]any{"number": masked, "time": now})
 	if si.sess.Strength == string(authn.StrengthPassword) {
 		sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
 			UserID: si.user.ID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
@@ -386,6 +386,6 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	s.useReauth(r, si)
 	masked := sms.Mask(ph.E164)
 	s.audit(r, si.user.ID, "phone_removed", masked)
-	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]string{"number": masked, "time": timeIn(s.now())})
+	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]any{"number": masked, "time": s.now()})
 	http.Redirect(w, r, "/account/phones?done=removed", http.StatusSeeOther)
 }

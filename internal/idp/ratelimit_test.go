@@ -41,7 +41,7 @@ func TestMailRateLimit(t *testing.T) {
 			t.Run("6th request for "+email, func(t *testing.T) {
 				page := lost(t, email)
 				wantPage(t, page, 429, "Lost your password?")
-				wantErrors(t, page, "Too many e-mails have been requested. Try again after 2026-03-02 11:00 UTC.")
+				wantErrors(t, page, "Too many e-mails have been requested. Try again after 02/03/2026 12:00 CET.")
 				if got := page.Input("email"); got != email {
 					t.Errorf("e-mail shown again as %q, want %q", got, email)
 				}
@@ -82,7 +82,7 @@ func TestRegisterRateLimit(t *testing.T) {
 	}
 	page := b.Register(ana)
 	wantPage(t, page, 429, "Create an account")
-	wantErrors(t, page, "Too many e-mails have been requested. Try again after 2026-03-02 10:00 UTC.")
+	wantErrors(t, page, "Too many e-mails have been requested. Try again after 02/03/2026 11:00 CET.")
 	if page.Input("first_name") != ana.First || page.Input("email") != ana.Email {
 		t.Errorf("input not kept: %q %q", page.Input("first_name"), page.Input("email"))
 	}

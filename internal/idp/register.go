@@ -101,7 +101,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	} else if !until.IsZero() {
-		p.Form.Add("email", p.L.T("error.too_many_mails", "time", timeIn(until)))
+		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.registerPage(w, r, p, http.StatusTooManyRequests)
 		return
 	}
@@ -110,7 +110,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		s.audit(r, existing.ID, "register_existing", "")
-		if err := s.sendMail(r.Context(), recipient(existing), notify.AccountExists, map[string]string{"link": s.link("/password/lost")}); err != nil {
+		if err := s.sendMail(r.Context(), recipient(existing), notify.AccountExists, map[string]any{"link": s.link("/password/lost")}); err != nil {
 			s.mailFailed(w, r, err)
 			return
 		}
@@ -210,7 +210,7 @@ func (s *Server) sendLink(r *http.Request, u *store.User, purpose string) error 
 	if purpose == purposeReset {
 		kind = notify.Reset
 	}
-	return s.sendMail(r.Context(), recipient(u), kind, map[string]string{"link": s.link("/password/new/" + token), "hours": s.linkHours()})
+	return s.sendMail(r.Context(), recipient(u), kind, map[string]any{"link": s.link("/password/new/" + token), "hours": s.linkHours()})
 }
 
 // linkHours is the validity of e-mailed links in whole hours (at least 1).

@@ -284,7 +284,6 @@ func (s *Server) link(path string) string {
 
 // timeIn formats t for a user of language lang (UTC, 24-hour clock: the same
 // everywhere in the EU and unambiguous).
-func timeIn(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // truncateUTF8 cuts s to at most n bytes of valid UTF-8. Invalid bytes are
 // dropped even when s is short: headers such as User-Agent may hold any byte,
@@ -306,7 +305,7 @@ func recipient(u *store.User) notify.Recipient {
 
 // sendMail sends an e-mail, logging (not showing) a failure: the page the
 // user sees must not differ between known and unknown addresses.
-func (s *Server) sendMail(ctx context.Context, to notify.Recipient, kind notify.Kind, vars map[string]string) error {
+func (s *Server) sendMail(ctx context.Context, to notify.Recipient, kind notify.Kind, vars map[string]any) error {
 	err := s.mailer.Send(ctx, to, kind, vars)
 	if err != nil {
 		s.log.Error("send mail", "kind", kind, "err", err)

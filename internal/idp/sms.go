@@ -94,16 +94,16 @@ func (s *Server) smsFlow(w http.ResponseWriter, r *http.Request) (*authn.Flow, s
 
 // phoneRows returns the numbers of an account, masked, the one with id
 // checked (or the first).
-func (s *Server) phoneRows(ctx context.Context, userID, checked string) ([]phoneRow, []store.Phone, error) {
+func (s *Server) phoneRows(ctx context.Context, l *i18n.Localizer, userID, checked string) ([]phoneRow, []store.Phone, error) {
 	phones, err := s.db.ListPhones(ctx, userID)
 	if err != nil {
 		return nil, nil, err
 	}
 	rows := make([]phoneRow, 0, len(phones))
 	for i, ph := range phones {
-		row := phoneRow{ID: ph.ID, Masked: sms.Mask(ph.E164), Added: timeIn(ph.CreatedAt), Checked: ph.ID == checked || checked == "" && i == 0}
+		row := phoneRow{ID: ph.ID, Masked: sms.Mask(ph.E164), Added: l.Time(ph.CreatedAt), Checked: ph.ID == checked || checked == "" && i == 0}
 		if !ph.LastUsedAt.IsZero() {
-			row.LastUsed = timeIn(ph.LastUsedAt)
+			row.LastUsed = l.Time(ph.LastUsedAt)
 		}
 		rows = append(rows, row)
 	}
@@ -112,7 +112,7 @@ func (s *Server) phoneRows(ctx context.Context, userID, checked string) ([]phone
 
 func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
 	p.Step = smsSteps(p, f, false)
-	rows, _, err := s.phoneRows(r.Context(), f.UserID, p.Form.Get("phone"))
+	rows, _, err := s.phoneRows(r.Context(), p.L, f.UserID, p.Form.Get("phone"))
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -238,11 +238,11 @@ func (s *Server) smsRefused(r *http.Request, p *web.Page, field, userID string, 
 	var capErr *smsauth.CapError
 	switch {
 	case errors.As(err, &soon):
-		p.Form.Add(field, p.L.T("sms.too_soon", "time", clockIn(soon.ResendAt)))
+		p.Form.Add(field, p.L.T("sms.too_soon", "time", clockIn(p.L, soon.ResendAt)))
 		return http.StatusTooManyRequests, true
 	case errors.As(err, &capErr):
 		s.audit(r, userID, "sms_refused_cap", string(capErr.Cap))
-		p.Form.Add(field, p.L.T("sms.cap."+string(capErr.Cap), "time", timeIn(capErr.Until)))
+		p.Form.Add(field, p.L.T("sms.cap."+string(capErr.Cap), "time", p.L.Time(capErr.Until)))
 		return http.StatusTooManyRequests, true
 	case errors.Is(err, sms.ErrDelivery):
 		p.Form.Add(field, p.L.T("sms.delivery_failed"))
@@ -251,20 +251,23 @@ func (s *Server) smsRefused(r *http.Request, p *web.Page, field, userID string, 
 	return 0, false
 }
 
-// clockIn formats a resend time to the minute, rounded up so that the time
-// shown has always come when the user acts on it.
-func clockIn(t time.Time) string {
+// clockIn formats a resend time as l writes a time of day, to the minute,
+// in l's usual zone with its name, rounded up so that the time shown has
+// always come when the user acts on it.
+func clockIn(l *i18n.Localizer, t time.Time) string {
 	if c := t.Truncate(time.Minute); c.Before(t) {
 		t = c.Add(time.Minute)
 	}
-	return t.UTC().Format("15:04 UTC")
+	zone := i18n.Zone(l.Lang)
+	name, _ := t.In(zone).Zone()
+	return l.Clock(t, zone) + " " + name
 }
 
 // codeData fills the code page from the state of its challenge.
 func (s *Server) codeData(p *web.Page, res smsauth.Result) *smsCodeData {
 	d := &smsCodeData{Masked: sms.Mask(res.Phone), CanResend: res.Outcome != smsauth.Waiting || !s.now().Before(res.ResendAt)}
 	if !d.CanResend {
-		d.ResendAt = clockIn(res.ResendAt)
+		d.ResendAt = clockIn(p.L, res.ResendAt)
 	}
 	d.Lead = p.L.T("sms_code.lead", "number", d.Masked)
 	return d

@@ -44,7 +44,7 @@ func TestSMSGuideFlow(t *testing.T) {
 		}
 		page = b.Post("/account/phones/add", url.Values{"number": {phoneATyped}})
 		wantPage(t, page, 200, h1Code)
-		for _, want := range []string{"Step 2 of 2", "+371 ••• ••• 12", `autocomplete="one-time-code"`, "You can ask for a new code after 09:01 UTC", ">Finalise<"} {
+		for _, want := range []string{"Step 2 of 2", "+371 ••• ••• 12", `autocomplete="one-time-code"`, "You can ask for a new code after 10:01 CET", ">Finalise<"} {
 			if !page.Has(want) {
 				t.Errorf("code page lacks %q", want)
 			}

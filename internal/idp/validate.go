@@ -72,6 +72,31 @@ func checkName(p *web.Page, field, emptyKey, badKey string) string {
 	return v
 }
 
+// checkDeviceName validates the name of a mobile device (field) and
+// returns it trimmed: not empty, at most maxDeviceName characters, and, like
+// a person's name, without control or invisible formatting characters
+// (bidirectional overrides could make "Ana’s phone" display as something
+// else in a security e-mail).
+func checkDeviceName(p *web.Page, field string) string {
+	name := strings.TrimSpace(p.Form.Get(field))
+	switch {
+	case name == "":
+		p.Form.Add(field, p.L.T("devices.name_empty"))
+	case utf8.RuneCountInString(name) > maxDeviceName || !utf8.ValidString(name):
+		p.Form.Add(field, p.L.T("devices.name_long"))
+	case strings.IndexFunc(name, invisible) >= 0:
+		p.Form.Add(field, p.L.T("form.invalid_text"))
+	}
+	return name
+}
+
+// invisible reports whether r is a control character or an invisible
+// formatting one (Unicode category Cc or Cf: bidirectional controls, zero
+// widths, the byte order mark...).
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+}
+
 // checkEmail validates an e-mail field and returns its canonical form.
 func checkEmail(p *web.Page, field string) string {
 	v := p.Form.Get(field)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"time"
 
 	"eulogin/internal/i18n"
 	"eulogin/internal/mail"
@@ -94,8 +95,10 @@ type Recipient struct {
 }
 
 // Render builds the message of kind for to. vars fill the placeholders of the
-// texts; vars["link"] is the URL of the link when the kind has one.
-func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]string) (mail.Message, error) {
+// texts (a time.Time is written as the recipient's language writes times, in
+// its usual zone, named); vars["link"] is the URL of the link when the kind
+// has one.
+func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]any) (mail.Message, error) {
 	sp, ok := specs[kind]
 	if !ok {
 		return mail.Message{}, fmt.Errorf("notify: unknown kind %q", kind)
@@ -103,14 +106,23 @@ func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]string) (mail.M
 	l := m.Bundle.Localizer(to.Lang)
 	args := []any{"product", m.Product, "name", to.Name, "email", to.Email}
 	for k, v := range vars {
+		// The recipient's own placeholders cannot be overridden: a device
+		// named "name" once put the user's name where the device's belonged.
+		if k == "product" || k == "name" || k == "email" {
+			return mail.Message{}, fmt.Errorf("notify: %s: %q is the recipient's placeholder", kind, k)
+		}
+		if at, ok := v.(time.Time); ok {
+			v = l.Time(at)
+		}
 		args = append(args, k, v)
 	}
+	link, _ := vars["link"].(string)
 	t := func(key string) string { return l.T(key, args...) }
 	d := data{
 		Lang:     l.Lang,
 		Subject:  t("mail." + string(kind) + ".subject"),
 		Greeting: t("mail.greeting"),
-		Link:     vars["link"],
+		Link:     link,
 		NotYou:   t(sp.notYou),
 		Closing:  t("mail.closing"),
 		Footer:   t("mail.footer"),
@@ -148,7 +160,7 @@ func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]string) (mail.M
 }
 
 // Send renders and sends an e-mail.
-func (m *Mailer) Send(ctx context.Context, to Recipient, kind Kind, vars map[string]string) error {
+func (m *Mailer) Send(ctx context.Context, to Recipient, kind Kind, vars map[string]any) error {
 	msg, err := m.Render(to, kind, vars)
 	if err != nil {
 		return err

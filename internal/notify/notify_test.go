@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"eulogin/internal/i18n"
 	"eulogin/internal/mail"
@@ -24,10 +25,11 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{
-		"link": "https://login.example.org/password/new/abc-DEF_123", "hours": "24", "time": "2026-03-02 09:15 UTC",
+	at := time.Date(2026, time.March, 2, 9, 15, 0, 0, time.UTC)
+	vars := map[string]any{
+		"link": "https://login.example.org/password/new/abc-DEF_123", "hours": "24", "time": at,
 		"old": "old@example.org", "new": "new@example.org", "number": "+371 ••• ••• 12",
-		"name": "My phone", "count": "2", "ip": "192.0.2.10", "reason": "the request was denied in the app.",
+		"device": "My phone", "count": "2", "ip": "192.0.2.10", "reason": "the request was denied in the app.",
 	}
 	for _, l := range b.Available() {
 		for _, k := range notify.Kinds() {
@@ -43,6 +45,11 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 					if strings.Contains(s, "{") || strings.Contains(s, "mail.") {
 						t.Errorf("%s has an unfilled placeholder or a raw key: %q", name, s)
 					}
+				}
+				// Times are written as the language writes them, in its
+				// usual zone, named.
+				if when := b.Localizer(l.Tag).Time(at); usesTime(b, k) && !strings.Contains(got.Text, when) {
+					t.Errorf("text lacks the time %q", when)
 				}
 				if !strings.Contains(got.HTML, `lang="`+l.Tag+`"`) {
 					t.Errorf("HTML lacks lang=%q", l.Tag)
@@ -67,7 +74,7 @@ func TestLinkWrittenOut(t *testing.T) {
 	}
 	m := &notify.Mailer{Bundle: b, Product: "EU Login"}
 	link := "https://login.example.org/password/new/abc"
-	msg, err := m.Render(notify.Recipient{Email: "a@example.org", Name: "A", Lang: "lv"}, notify.Register, map[string]string{"link": link, "hours": "24"})
+	msg, err := m.Render(notify.Recipient{Email: "a@example.org", Name: "A", Lang: "lv"}, notify.Register, map[string]any{"link": link, "hours": "24"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,22 +89,35 @@ func TestLinkWrittenOut(t *testing.T) {
 	}
 }
 
-// TestUnshippedLanguageFallsBack: an e-mail language without a catalogue
-// gets the English text.
-func TestUnshippedLanguageFallsBack(t *testing.T) {
+// usesTime reports whether an English text of the e-mail kind k has {time}.
+func usesTime(b *i18n.Bundle, k notify.Kind) bool {
+	for key, m := range b.Catalogue("en") {
+		if strings.HasPrefix(key, "mail."+string(k)+".") && strings.Contains(strings.Join(m.Texts(), " "), "{time}") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDeviceMailsNameTheDevice: the device e-mails name the device, not the
+// account's owner, and a variable cannot take the recipient's placeholders.
+func TestDeviceMailsNameTheDevice(t *testing.T) {
 	b, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Has("mt") {
-		t.Skip("Maltese is shipped now; pick another unshipped language")
-	}
 	m := &notify.Mailer{Bundle: b, Product: "EU Login"}
-	msg, err := m.Render(notify.Recipient{Email: "a@example.org", Name: "A", Lang: "mt"}, notify.PasswordChanged, map[string]string{"time": "t"})
-	if err != nil {
-		t.Fatal(err)
+	to := notify.Recipient{Email: "ana@example.org", Name: "Ana Popescu", Lang: "en"}
+	for _, k := range []notify.Kind{notify.AppDeviceAdded, notify.AppDeviceRemoved, notify.AppPINReset, notify.AppDeviceRenamed} {
+		msg, err := m.Render(to, k, map[string]any{"device": "Pixel of Ana", "old": "Old phone", "time": time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(msg.Text, "“Pixel of Ana”") || strings.Contains(msg.Text, "“Ana Popescu”") {
+			t.Errorf("%s: %q, want the device named", k, msg.Text)
+		}
 	}
-	if want := b.Localizer("en").T("mail.password_changed.subject", "product", "EU Login"); msg.Subject != want {
-		t.Errorf("subject = %q, want %q", msg.Subject, want)
+	if _, err := m.Render(to, notify.AppDeviceAdded, map[string]any{"name": "x"}); err == nil {
+		t.Error("Render accepted a variable named like the recipient's placeholder")
 	}
 }

@@ -750,7 +750,7 @@ func TestBrowser(t *testing.T) {
 	p.await("other device refused", "#qr-code-error", "not added to this app")
 	p.run("go online", network.EmulateNetworkConditions(false, 0, -1, -1), chromedp.Click("#qr-back", chromedp.ByQuery))
 
-	// Languages: French; German has no catalogue and shows English.
+	// Languages: French, then German.
 	p.run("French", chromedp.SetValue("#lang", "fr", chromedp.ByQuery), chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
 	p.await("French home", "#home-title", "Demandes de connexion")
 	p.await("French request", "[data-request=req-3] h2", "Demande de connexion pour Silent service")
@@ -759,9 +759,15 @@ func TestBrowser(t *testing.T) {
 	if lang != "fr" {
 		t.Errorf("html lang = %q, want fr", lang)
 	}
+	// Every official language has its catalogue now: German is German,
+	// with no fallback note.
 	p.run("German", chromedp.SetValue("#lang", "de", chromedp.ByQuery), chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
-	p.await("German falls back", "#lang-note", "(Deutsch)")
-	p.await("English", "#home-title", "Login requests")
+	p.await("German home", "#home-title", catalogues(t)["de"]["home.title"].Text)
+	var noteHidden bool
+	p.eval("note", `document.getElementById("lang-note").hidden`, &noteHidden)
+	if !noteHidden {
+		t.Error("German shows the fallback note, but it has a catalogue")
+	}
 	p.run("English again", chromedp.SetValue("#lang", "en", chromedp.ByQuery), chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
 
 	// "Allow notifications": whatever the browser's push service does, the

@@ -1,7 +1,6 @@
 package pwa_test
 
 import (
-	"encoding/json"
 	"io/fs"
 	"path"
 	"regexp"
@@ -15,21 +14,21 @@ import (
 )
 
 // catalogues returns the app's catalogues by language tag.
-func catalogues(t *testing.T) map[string]map[string]string {
+func catalogues(t *testing.T) map[string]i18n.Catalogue {
 	t.Helper()
 	entries, err := fs.ReadDir(pwa.Files(), "i18n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]string{}
+	out := map[string]i18n.Catalogue{}
 	for _, e := range entries {
 		tag, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok {
 			t.Errorf("i18n/%s is not a catalogue", e.Name())
 			continue
 		}
-		var cat map[string]string
-		if err := json.Unmarshal([]byte(readFile(t, "i18n/"+e.Name())), &cat); err != nil {
+		cat, err := i18n.ParseCatalogue([]byte(readFile(t, "i18n/"+e.Name())))
+		if err != nil {
 			t.Fatalf("i18n/%s: %v", e.Name(), err)
 		}
 		out[tag] = cat
@@ -37,8 +36,9 @@ func catalogues(t *testing.T) map[string]map[string]string {
 	return out
 }
 
-// TestCatalogues checks that the four catalogues exist, have exactly the
-// keys of en.json, no empty text, and the same placeholders.
+// TestCatalogues checks that the app has a catalogue for each of the 24
+// official languages, with exactly the keys of en.json, no empty text, the
+// same placeholders and each language's plural forms.
 func TestCatalogues(t *testing.T) {
 	cats := catalogues(t)
 	var tags []string
@@ -46,7 +46,11 @@ func TestCatalogues(t *testing.T) {
 		tags = append(tags, tag)
 	}
 	sort.Strings(tags)
-	if want := []string{"en", "fr", "lv", "ro"}; !slices.Equal(tags, want) {
+	var want []string
+	for _, l := range i18n.EU {
+		want = append(want, l.Tag)
+	}
+	if !slices.Equal(tags, want) {
 		t.Errorf("catalogues %v, want %v", tags, want)
 	}
 	en := cats["en"]
@@ -54,31 +58,12 @@ func TestCatalogues(t *testing.T) {
 		t.Fatalf("en.json has %d keys", len(en))
 	}
 	for _, tag := range tags {
-		cat := cats[tag]
 		t.Run(tag, func(t *testing.T) {
 			if !i18n.IsEU(tag) {
 				t.Errorf("%s is not an official EU language", tag)
 			}
-			for k, v := range en {
-				got, ok := cat[k]
-				if !ok {
-					t.Errorf("%s lacks %q", tag, k)
-					continue
-				}
-				if strings.TrimSpace(got) == "" {
-					t.Errorf("%s: %q is empty", tag, k)
-				}
-				g, w := i18n.Placeholders(got), i18n.Placeholders(v)
-				sort.Strings(g)
-				sort.Strings(w)
-				if !slices.Equal(g, w) {
-					t.Errorf("%s: %q has placeholders %v, want %v", tag, k, g, w)
-				}
-			}
-			for k := range cat {
-				if _, ok := en[k]; !ok {
-					t.Errorf("%s has %q, which en.json lacks", tag, k)
-				}
+			for _, p := range i18n.Check(tag, en, cats[tag]) {
+				t.Error(p)
 			}
 		})
 	}
@@ -89,13 +74,14 @@ func TestCatalogues(t *testing.T) {
 // apostrophes and quotes, no straight quotes around names.
 func TestCatalogueTypography(t *testing.T) {
 	cats := catalogues(t)
-	for k, v := range cats["ro"] {
-		if strings.ContainsAny(v, "şţŞŢ") {
+	for k, m := range cats["ro"] {
+		if v := strings.Join(m.Texts(), " "); strings.ContainsAny(v, "şţŞŢ") {
 			t.Errorf("ro %q uses a cedilla (ş, ţ) instead of a comma below (ș, ț): %q", k, v)
 		}
 	}
 	for _, tag := range []string{"fr", "ro", "lv", "en"} {
-		for k, v := range cats[tag] {
+		for k, m := range cats[tag] {
+			v := strings.Join(m.Texts(), " ")
 			if strings.Contains(v, "'") && tag != "en" {
 				t.Errorf("%s %q has a straight apostrophe: %q", tag, k, v)
 			}
@@ -107,8 +93,8 @@ func TestCatalogueTypography(t *testing.T) {
 	// Texts a reader would notice untranslated.
 	for _, k := range []string{"enrol.submit", "request.approve", "request.deny", "home.scan", "pin.label"} {
 		for _, tag := range []string{"fr", "ro", "lv"} {
-			if cats[tag][k] == cats["en"][k] {
-				t.Errorf("%s %q is the English text %q", tag, k, cats["en"][k])
+			if cats[tag][k].Text == cats["en"][k].Text {
+				t.Errorf("%s %q is the English text %q", tag, k, cats["en"][k].Text)
 			}
 		}
 	}
@@ -172,7 +158,7 @@ func TestIndexEnglish(t *testing.T) {
 	n := 0
 	for _, m := range re.FindAllStringSubmatch(index, -1) {
 		n++
-		if got, want := m[2], en[m[1]]; got != want {
+		if got, want := m[2], en[m[1]].Text; got != want {
 			t.Errorf("index.html %s = %q, en.json has %q", m[1], got, want)
 		}
 	}

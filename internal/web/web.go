@@ -93,7 +93,13 @@ func Funcs() template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.UTC().Format("2006-01-02 15:04 MST")
+			return l.Time(t)
+		},
+		"day": func(l *i18n.Localizer, t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return l.Date(t, i18n.Zone(l.Lang))
 		},
 		"join": strings.Join,
 		"list": func(v ...any) []any { return v },

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -246,7 +247,7 @@ func CheckDraft(d Draft) []Problem {
 	ps = append(ps, CheckLength("annex", d.Annex, MaxAnnex)...)
 	ps = append(ps, CheckLength("treaty", d.Treaty, MaxTreaty)...)
 	ps = append(ps, CheckLength("website", d.Website, MaxWebsite)...)
-	if w := NormalizeText(d.Website); w != "" && (!strings.HasPrefix(w, "https://") && !strings.HasPrefix(w, "http://") || strings.ContainsAny(w, " \n\t")) {
+	if w := NormalizeText(d.Website); w != "" && !validWebsite(w) {
 		ps = append(ps, Problem{Key: "rule.bad_website"})
 	}
 	for _, c := range d.Categories {
@@ -341,7 +342,7 @@ func CheckCollectionStart(registered, today, start time.Time) []Problem {
 		return []Problem{{Key: "rule.collection_start_past"}}
 	}
 	if latest := LatestCollectionStart(registered); start.After(latest) {
-		return []Problem{{"rule.collection_start_late", []any{"date", latest.Format(time.DateOnly)}}}
+		return []Problem{{"rule.collection_start_late", []any{"date", latest}}}
 	}
 	return nil
 }
@@ -378,3 +379,13 @@ const (
 	MinStatements       = 1_000_000
 	MinThresholdCountry = 7
 )
+
+// validWebsite reports whether w is an https address of a named host:
+// https://example.org/page, not http://, javascript: or "https://".
+func validWebsite(w string) bool {
+	if strings.ContainsAny(w, " \t\r\n") {
+		return false
+	}
+	u, err := url.Parse(w)
+	return err == nil && u.Scheme == "https" && u.Hostname() != "" && u.User == nil && u.Opaque == ""
+}

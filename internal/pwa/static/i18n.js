@@ -5,8 +5,10 @@
  * languages in their own names; those without a catalogue show English,
  * and say so.
  *
- * Catalogues are i18n/<tag>.json, flat {"key": "text with {placeholders}"};
- * every catalogue has the keys of en.json (a Go test checks it).
+ * Catalogues are i18n/<tag>.json, {"key": "text with {placeholders}"} or,
+ * for a text with a count, {"key": {"one": "…", "few": "…", "other": "…"}}
+ * with the language's CLDR plural categories; every catalogue has the keys
+ * and forms it needs (a Go test checks it).
  */
 
 /** LANGUAGES are the 24 official languages of the EU, in their own names. */
@@ -38,7 +40,7 @@ export const LANGUAGES = [
 ];
 
 /** CATALOGUES are the languages the app is translated into. */
-export const CATALOGUES = ["en", "fr", "ro", "lv"];
+export const CATALOGUES = ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"];
 
 const STORAGE_KEY = "eulogin.lang";
 
@@ -126,12 +128,15 @@ export function languageName(tag) {
 
 /**
  * t returns the message key in the current language with {name}
- * placeholders filled from params; English when the catalogue lacks it.
+ * placeholders filled from params; English when the catalogue lacks it. A
+ * plural message ({"one": …, "other": …}) takes the form that
+ * Intl.PluralRules gives for its count: the parameter English names in
+ * "_count", else the one placeholder of its text.
  */
 export function t(key, params) {
-  let s = messages[key];
+  let s = pick(key, messages[key], params, shown);
   if (typeof s !== "string") {
-    s = english[key];
+    s = pick(key, english[key], params, "en");
   }
   if (typeof s !== "string") {
     return key;
@@ -139,6 +144,30 @@ export function t(key, params) {
   return s.replace(/\{([a-z_]+)\}/g, (m, name) =>
     params && Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : m,
   );
+}
+
+// pick returns the text of a message: itself when it is a string, the
+// plural form for params in language tag when it is an object.
+function pick(key, msg, params, tag) {
+  if (typeof msg === "string" || msg === null || typeof msg !== "object") {
+    return msg;
+  }
+  const en = english[key] || {};
+  let name = en._count;
+  if (!name) {
+    const m = /\{([a-z_]+)\}/.exec(en.other || msg.other || "");
+    name = m ? m[1] : "";
+  }
+  const n = params ? Number(params[name]) : NaN;
+  let category = "other";
+  if (Number.isInteger(n)) {
+    try {
+      category = new Intl.PluralRules(intlLocale(tag)).select(n);
+    } catch {
+      category = "other";
+    }
+  }
+  return typeof msg[category] === "string" ? msg[category] : msg.other;
 }
 
 // args returns the placeholders of an element's message (data-i18n-args,
@@ -175,9 +204,15 @@ export function translate(root) {
   }
 }
 
-// locale is the Intl locale of the app's language: EU English is British.
+// intlLocale is the Intl locale of a catalogue's language: the Union's
+// English is British, its Portuguese Portugal's.
+function intlLocale(tag) {
+  return { en: "en-GB", pt: "pt-PT" }[tag] || tag;
+}
+
+// locale is the Intl locale of the language the app shows.
 function locale() {
-  return shown === "en" ? "en-GB" : shown;
+  return intlLocale(shown);
 }
 
 /** formatDateTime shows Unix seconds as a date and time in the app's language. */

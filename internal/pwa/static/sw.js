@@ -32,16 +32,36 @@ const SHELL = [
   "/app/store.js",
   "/app/app.css",
   "/app/manifest.webmanifest",
+  "/app/i18n/bg.json",
+  "/app/i18n/cs.json",
+  "/app/i18n/da.json",
+  "/app/i18n/de.json",
+  "/app/i18n/el.json",
   "/app/i18n/en.json",
+  "/app/i18n/es.json",
+  "/app/i18n/et.json",
+  "/app/i18n/fi.json",
   "/app/i18n/fr.json",
+  "/app/i18n/ga.json",
+  "/app/i18n/hr.json",
+  "/app/i18n/hu.json",
+  "/app/i18n/it.json",
+  "/app/i18n/lt.json",
   "/app/i18n/lv.json",
+  "/app/i18n/mt.json",
+  "/app/i18n/nl.json",
+  "/app/i18n/pl.json",
+  "/app/i18n/pt.json",
   "/app/i18n/ro.json",
+  "/app/i18n/sk.json",
+  "/app/i18n/sl.json",
+  "/app/i18n/sv.json",
   "/app/icons/icon-192.png",
   "/app/icons/icon-512.png",
   "/app/icons/icon-maskable-512.png",
   "/static/css/eulogin.css",
 ];
-const CATALOGUES = ["en", "fr", "lv", "ro"];
+const CATALOGUES = ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
