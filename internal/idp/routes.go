@@ -27,22 +27,23 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /app", http.RedirectHandler("/app/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /{$}", s.home)
 
-	// Create an account, and the e-mailed links.
+	// Create an account, and the e-mailed links. The forms that take an
+	// address answer at one pace for known and unknown ones (pace.go).
 	mux.HandleFunc("GET /register", s.registerForm)
-	mux.HandleFunc("POST /register", s.register)
+	mux.Handle("POST /register", s.paced(s.register))
 	mux.HandleFunc("GET /password/new/{token}", s.linkForm)
 	mux.HandleFunc("POST /password/new/{token}", s.linkSetPassword)
-	mux.HandleFunc("POST /password/new/{token}/renew", s.linkRenew)
+	mux.Handle("POST /password/new/{token}/renew", s.paced(s.linkRenew))
 	mux.HandleFunc("GET /password/lost", s.lostForm)
-	mux.HandleFunc("POST /password/lost", s.lost)
+	mux.Handle("POST /password/lost", s.paced(s.lost))
 
 	// Log in and out.
 	mux.HandleFunc("GET /login", s.loginForm)
-	mux.HandleFunc("POST /login", s.loginIdentify)
+	mux.Handle("POST /login", s.paced(s.loginIdentify))
 	mux.HandleFunc("GET /login/method", s.methodForm)
-	mux.HandleFunc("POST /login/method", s.methodChoose)
+	mux.Handle("POST /login/method", s.paced(s.methodChoose))
 	mux.HandleFunc("GET /login/password", s.passwordForm)
-	mux.HandleFunc("POST /login/password", s.passwordCheck)
+	mux.Handle("POST /login/password", s.paced(s.passwordCheck))
 	// The SMS step: "Mobile phone + SMS" after the password, step-up for an
 	// application that needs PASSWORD_SMS, and re-authentication before the
 	// account's numbers change (sms.go).

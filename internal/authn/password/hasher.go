@@ -122,10 +122,10 @@ func newHasher(p Params, workers, queue int) *Hasher {
 		params:   p.bounded(),
 		admitted: make(chan struct{}, workers+queue),
 		running:  make(chan struct{}, workers),
-		// A quarter of the places, and at least the workers: a client
+		// An eighth of the places, and at least the workers: a client
 		// behind a busy NAT still gets full speed, a flood from one
-		// address leaves three quarters of the queue to everybody else.
-		perClient: max(workers, (workers+queue)/4),
+		// address leaves seven eighths of the queue to everybody else.
+		perClient: max(workers, (workers+queue)/8),
 		clients:   map[string]int{},
 	}
 	h.dummy = sync.OnceValue(h.makeDummy)
@@ -146,7 +146,7 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 }
 
 // Client is a Hasher seen by one client address: its calls count against
-// that address's share of the Hasher (a quarter of its places, at least
+// that address's share of the Hasher (an eighth of its places, at least
 // its workers); past it they get ErrBusy while other clients still get in.
 type Client struct {
 	h    *Hasher

@@ -396,3 +396,47 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestHasherClientBudget: one client address holds at most its share of
+// the places (here 1 worker + 15 waiting: an eighth is 2); past it that
+// address is refused at once while another address still gets in, and the
+// places come back when its hashes end.
+func TestHasherClientBudget(t *testing.T) {
+	h := newHasher(testParams, 1, 15)
+	running, queued, release := make(chan struct{}, 16), make(chan struct{}, 16), make(chan struct{})
+	h.onRun = func() { running <- struct{}{}; <-release }
+	h.onQueued = func() { queued <- struct{}{} }
+	bg := context.Background()
+	async := func(addr string) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := h.For(addr).Hash(bg, "Tr0ub4dor&3x")
+			done <- err
+		}()
+		return done
+	}
+	first := async("192.0.2.1")
+	<-running
+	second := async("192.0.2.1")
+	<-queued
+	if _, err := h.For("192.0.2.1").Hash(bg, "x"); !errors.Is(err, ErrBusy) {
+		t.Errorf("third hash of one address: error = %v, want %v", err, ErrBusy)
+	}
+	if err := h.For("192.0.2.1").VerifyDummy(bg, "x"); !errors.Is(err, ErrBusy) {
+		t.Errorf("VerifyDummy past the address's share: error = %v, want %v (an unknown account is refused like a known one)", err, ErrBusy)
+	}
+	other := async("198.51.100.7")
+	<-queued
+	close(release)
+	for i, done := range []<-chan error{first, second, other} {
+		if err := <-done; err != nil {
+			t.Errorf("caller %d: error = %v, want nil", i+1, err)
+		}
+	}
+	if _, err := h.For("192.0.2.1").Hash(bg, "x"); err != nil {
+		t.Errorf("the address after its hashes ended: error = %v, want nil", err)
+	}
+	if n := len(h.clients); n != 0 {
+		t.Errorf("%d addresses still counted after every hash ended", n)
+	}
+}
