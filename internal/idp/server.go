@@ -282,9 +282,6 @@ func (s *Server) link(path string) string {
 	return strings.TrimSuffix(s.cfg.BaseURL, "/") + path
 }
 
-// timeIn formats t for a user of language lang (UTC, 24-hour clock: the same
-// everywhere in the EU and unambiguous).
-
 // truncateUTF8 cuts s to at most n bytes of valid UTF-8. Invalid bytes are
 // dropped even when s is short: headers such as User-Agent may hold any byte,
 // and PostgreSQL refuses to store text that is not UTF-8.
