@@ -111,10 +111,10 @@ func (s *Server) guardBlocked(r *http.Request, p *web.Page, field, userID, email
 }
 
 // guardFailed ends an attempt whose secret was wrong: it audits event
-// (unless "": the caller did) and,
-// when this failure locked the account, audits the lockout and e-mails the
-// owner (u, nil for an unknown address). It returns the lockout's end, zero
-// when the account is not locked.
+// (unless "": the caller did) and, when this failure locked the account
+// (or the account in this known browser), audits the lockout and e-mails
+// the owner (u; nil for an unknown address or a code step). It returns the
+// lockout's end, zero when the account is not locked.
 func (s *Server) guardFailed(r *http.Request, g guard, u *store.User, event, detail string) time.Time {
 	if event != "" {
 		s.audit(r, g.userID, event, detail)
