@@ -11,13 +11,7 @@ import (
 	"eulogin/internal/store/storetest"
 )
 
-var engines = []struct {
-	name string
-	open func(*testing.T) *store.DB
-}{
-	{"sqlite", storetest.OpenSQLite},
-	{"postgres", storetest.OpenPostgres},
-}
+var engines = storetest.Engines
 
 type clock struct {
 	mu sync.Mutex
@@ -48,8 +42,8 @@ func client(ip string) regulation.Subject {
 // extend the lock.
 func TestSlidingWindow(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			r, c := newRegulator(t, e.open, regulation.Policy{
+		t.Run(e.Name, func(t *testing.T) {
+			r, c := newRegulator(t, e.Open, regulation.Policy{
 				regulation.MailAddress: {Max: 3, Window: 10 * time.Minute},
 			})
 			ctx := t.Context()
@@ -100,8 +94,8 @@ func TestSlidingWindow(t *testing.T) {
 // own record of the client address.
 func TestSucceeded(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			r, _ := newRegulator(t, e.open, regulation.Policy{
+		t.Run(e.Name, func(t *testing.T) {
+			r, _ := newRegulator(t, e.Open, regulation.Policy{
 				regulation.LoginAccount: {Max: 3, Window: time.Hour, ClearOnSuccess: true},
 				regulation.LoginClient:  {Max: 3, Window: time.Hour},
 			})
@@ -142,8 +136,8 @@ func TestSucceeded(t *testing.T) {
 // leaves no event under the others.
 func TestRefusedByAnyRecordsNothing(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			r, _ := newRegulator(t, e.open, regulation.Policy{
+		t.Run(e.Name, func(t *testing.T) {
+			r, _ := newRegulator(t, e.Open, regulation.Policy{
 				regulation.LoginAccount: {Max: 1, Window: time.Hour, ClearOnSuccess: true},
 				regulation.LoginClient:  {Max: 5, Window: time.Hour},
 			})
@@ -189,8 +183,8 @@ func TestOffAndZero(t *testing.T) {
 // attempt sees the others' records; the refused ones are taken back.)
 func TestConcurrentWrongPasswords(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			r, _ := newRegulator(t, e.open, regulation.Policy{
+		t.Run(e.Name, func(t *testing.T) {
+			r, _ := newRegulator(t, e.Open, regulation.Policy{
 				regulation.LoginAccount: {Max: 5, Window: 15 * time.Minute, ClearOnSuccess: true},
 				regulation.LoginClient:  {Max: 1000, Window: 15 * time.Minute},
 			})
@@ -231,7 +225,7 @@ func TestConcurrentWrongPasswords(t *testing.T) {
 			if n+more != 5 {
 				t.Errorf("%d allowed in the burst and %d after it, want 5 in all", n, more)
 			}
-			t.Logf("%s: %d of 50 concurrent attempts allowed", e.name, verified.Load())
+			t.Logf("%s: %d of 50 concurrent attempts allowed", e.Name, verified.Load())
 		})
 	}
 }

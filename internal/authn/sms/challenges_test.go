@@ -62,7 +62,7 @@ func wrongCode(code string) string {
 
 func TestChallenges(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { testChallenges(t, e.open) })
+		t.Run(e.Name, func(t *testing.T) { testChallenges(t, e.Open) })
 	}
 }
 
@@ -339,8 +339,8 @@ func testChallenges(t *testing.T, open func(*testing.T) *store.DB) {
 // click costs no quota), then the caps (a refusal keeps the pending code).
 func TestStartCaps(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			f := newFixture(t, e.open)
+		t.Run(e.Name, func(t *testing.T) {
+			f := newFixture(t, e.Open)
 			f.c.Limiter = &sms.Limiter{
 				Regulator: &regulation.Regulator{Store: f.db, Now: f.clock.Now, Policy: sms.Caps{PerNumberHour: 2}.Apply(regulation.DefaultPolicy())},
 			}

@@ -10,13 +10,7 @@ import (
 
 // engines are the stores the tests run on: SQLite always, PostgreSQL when
 // EULOGIN_TEST_POSTGRES is set (the subtest skips otherwise).
-var engines = []struct {
-	name string
-	open func(*testing.T) *store.DB
-}{
-	{"sqlite", storetest.OpenSQLite},
-	{"postgres", storetest.OpenPostgres},
-}
+var engines = storetest.Engines
 
 // clock is a settable time source.
 type clock struct{ t time.Time }

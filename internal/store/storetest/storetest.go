@@ -47,6 +47,16 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("CAS", func(t *testing.T) { runCAS(t, open) })
 }
 
+// Engine is a database engine tests run on, with its opener.
+type Engine struct {
+	Name string
+	Open func(*testing.T) *store.DB
+}
+
+// Engines are the engines every storage test runs on: SQLite always,
+// PostgreSQL when EULOGIN_TEST_POSTGRES is set (its tests skip otherwise).
+var Engines = []Engine{{"sqlite", OpenSQLite}, {"postgres", OpenPostgres}}
+
 // OpenSQLite returns a migrated store on a fresh SQLite file in t.TempDir(),
 // closed when the test ends.
 func OpenSQLite(t *testing.T) *store.DB {
