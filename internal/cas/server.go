@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"eulogin/internal/store"
@@ -184,30 +183,27 @@ func (s *Server) MoveSession(ctx context.Context, from, to string) error {
 	return s.Store.MoveSessionCAS(ctx, from, to)
 }
 
-// ServeHTTP serves the protocol endpoints: /validate, /serviceValidate,
-// /proxyValidate, /p3/serviceValidate, /p3/proxyValidate and /proxy.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// GET only: a HEAD (a link checker, a prefetch) would spend a ticket
-	// without anyone reading the answer.
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	switch strings.TrimSuffix(r.URL.Path, "/") {
-	case "/validate":
-		s.validate(w, r, endpoint{version: 1})
-	case "/serviceValidate":
-		s.validate(w, r, endpoint{version: 2})
-	case "/proxyValidate":
-		s.validate(w, r, endpoint{version: 2, proxyTickets: true})
-	case "/p3/serviceValidate":
-		s.validate(w, r, endpoint{version: 3})
-	case "/p3/proxyValidate":
-		s.validate(w, r, endpoint{version: 3, proxyTickets: true})
-	case "/proxy":
-		s.proxy(w, r)
-	default:
-		http.NotFound(w, r)
-	}
+// Validate is the validation endpoint of CAS version 1, 2 or 3; with
+// proxyTickets it also accepts proxy tickets (/proxyValidate). A server's
+// route table registers it for GET at the endpoint's path.
+func (s *Server) Validate(version int, proxyTickets bool) http.Handler {
+	return getOnly(func(w http.ResponseWriter, r *http.Request) {
+		s.validate(w, r, endpoint{version: version, proxyTickets: proxyTickets})
+	})
+}
+
+// Proxy is the /proxy endpoint, which gives proxy tickets.
+func (s *Server) Proxy() http.Handler { return getOnly(s.proxy) }
+
+// getOnly refuses every method but GET: a HEAD (a link checker, a
+// prefetch) would spend a ticket without anyone reading the answer.
+func getOnly(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h(w, r)
+	})
 }

@@ -70,12 +70,12 @@ func (s *Server) routes() http.Handler {
 	// applications; the warning page's Continue; the back-channel endpoints
 	// where applications validate tickets and obtain proxy tickets.
 	mux.HandleFunc("POST /login/continue", s.casContinue)
-	mux.Handle("GET /validate", s.cas)
-	mux.Handle("GET /serviceValidate", s.cas)
-	mux.Handle("GET /proxyValidate", s.cas)
-	mux.Handle("GET /p3/serviceValidate", s.cas)
-	mux.Handle("GET /p3/proxyValidate", s.cas)
-	mux.Handle("GET /proxy", s.cas)
+	mux.Handle("GET /validate", s.cas.Validate(1, false))
+	mux.Handle("GET /serviceValidate", s.cas.Validate(2, false))
+	mux.Handle("GET /proxyValidate", s.cas.Validate(2, true))
+	mux.Handle("GET /p3/serviceValidate", s.cas.Validate(3, false))
+	mux.Handle("GET /p3/proxyValidate", s.cas.Validate(3, true))
+	mux.Handle("GET /proxy", s.cas.Proxy())
 
 	// My Account.
 	mux.Handle("GET /account", s.requireSession(s.account))
@@ -149,11 +149,19 @@ func (s *Server) routes() http.Handler {
 	// enrolment code or a device signature). It sits outside the pages'
 	// middleware.
 	outer := http.NewServeMux()
-	outer.Handle("/app/v1/", web.Chain(&mobileapp.Handler{Service: s.app, Logger: s.log},
-		web.Headers(s.sessions.Secure),
-		web.MaxBytes(64<<10),
-		withAPIRequest,
-	))
+	api := &mobileapp.Handler{Service: s.app, Logger: s.log}
+	apiRoute := func(pattern string, h http.HandlerFunc) {
+		outer.Handle(pattern, web.Chain(h, web.Headers(s.sessions.Secure), web.MaxBytes(64<<10), withAPIRequest, mobileapp.NoStore))
+	}
+	apiRoute("POST "+mobileapp.PathEnrol, api.Enrol)
+	apiRoute("POST "+mobileapp.PathConfirm, api.Confirm)
+	apiRoute("GET "+mobileapp.PathNonce, api.Nonce)
+	apiRoute("GET "+mobileapp.PathRequests, api.Requests)
+	apiRoute("POST "+mobileapp.PathRequests+"/{id}", api.Answer)
+	apiRoute("POST "+mobileapp.PathPush, api.Subscribe)
+	apiRoute("GET "+mobileapp.PathPushKey, api.PushKey)
+	apiRoute("POST "+mobileapp.PathRemove, api.Remove)
+	apiRoute("/app/v1/", api.NotFound)
 	outer.Handle("/", pages)
 	return web.Chain(outer, web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, "error.internal", nil)

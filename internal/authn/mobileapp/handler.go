@@ -47,25 +47,43 @@ type Handler struct {
 	mux  *http.ServeMux
 }
 
-// ServeHTTP serves the API.
+// ServeHTTP serves the API on its own (tests, and servers without a route
+// table); a server that lists its routes registers them with Routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(func() {
 		m := http.NewServeMux()
-		m.HandleFunc("POST "+PathEnrol, h.enrol)
-		m.HandleFunc("POST "+PathConfirm, h.confirm)
-		m.HandleFunc("GET "+PathNonce, h.nonce)
-		m.HandleFunc("GET "+PathRequests, h.requests)
-		m.HandleFunc("POST "+PathRequests+"/{id}", h.answer)
-		m.HandleFunc("POST "+PathPush, h.subscribe)
-		m.HandleFunc("GET "+PathPushKey, h.pushKey)
-		m.HandleFunc("POST "+PathRemove, h.remove)
-		m.HandleFunc("/app/v1/", func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusNotFound, ErrorResponse{V: Version, Error: "not_found", Message: "no such endpoint"})
-		})
+		h.Routes(func(pattern string, hf http.HandlerFunc) { m.Handle(pattern, NoStore(hf)) })
 		h.mux = m
 	})
-	w.Header().Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
+}
+
+// Routes calls handle with the pattern and handler of every endpoint of
+// the API, the catch-all of unknown /app/v1/ paths last.
+func (h *Handler) Routes(handle func(pattern string, h http.HandlerFunc)) {
+	handle("POST "+PathEnrol, h.Enrol)
+	handle("POST "+PathConfirm, h.Confirm)
+	handle("GET "+PathNonce, h.Nonce)
+	handle("GET "+PathRequests, h.Requests)
+	handle("POST "+PathRequests+"/{id}", h.Answer)
+	handle("POST "+PathPush, h.Subscribe)
+	handle("GET "+PathPushKey, h.PushKey)
+	handle("POST "+PathRemove, h.Remove)
+	handle("/app/v1/", h.NotFound)
+}
+
+// NotFound answers a path of the API that does not exist, in the API's
+// JSON.
+func (h *Handler) NotFound(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusNotFound, ErrorResponse{V: Version, Error: "not_found", Message: "no such endpoint"})
+}
+
+// NoStore marks the API's answers as never to be cached.
+func NoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -75,7 +93,9 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
+// Enrol adds the device of an app that presents a valid enrolment code (POST
+// PathEnrol).
+func (h *Handler) Enrol(w http.ResponseWriter, r *http.Request) {
 	var req EnrolRequest
 	if !h.read(w, r, &req) {
 		return
@@ -103,8 +123,8 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// subscribe registers the Web Push subscription of a device.
-func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
+// Subscribe registers the Web Push subscription of a device.
+func (h *Handler) Subscribe(w http.ResponseWriter, r *http.Request) {
 	var req PushSubscribeRequest
 	if !h.read(w, r, &req) {
 		return
@@ -120,8 +140,8 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: StateSubscribed})
 }
 
-// pushKey tells apps the VAPID key to subscribe with.
-func (h *Handler) pushKey(w http.ResponseWriter, r *http.Request) {
+// PushKey tells apps the VAPID key to subscribe with.
+func (h *Handler) PushKey(w http.ResponseWriter, r *http.Request) {
 	if h.Service.Pusher == nil {
 		h.fail(w, r, ErrPushOff)
 		return
@@ -129,8 +149,8 @@ func (h *Handler) pushKey(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, PushKeyResponse{V: Version, VAPIDKey: h.Service.Pusher.PublicKey()})
 }
 
-// remove removes a device at its own request.
-func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
+// Remove removes a device at its own request.
+func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) {
 	var req RemoveRequest
 	if !h.read(w, r, &req) {
 		return
@@ -146,7 +166,9 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: StateRemoved})
 }
 
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
+// Confirm ends an enrolment: the app, signing with its new key, gives the PIN
+// chosen on the computer (POST PathConfirm).
+func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) {
 	var req ConfirmRequest
 	if !h.read(w, r, &req) {
 		return
@@ -162,14 +184,16 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: EnrolConfirmed})
 }
 
-func (h *Handler) nonce(w http.ResponseWriter, _ *http.Request) {
+// Nonce gives a fresh server nonce for the next signed call (GET
+// PathNonce).
+func (h *Handler) Nonce(w http.ResponseWriter, _ *http.Request) {
 	n, exp := h.Service.Nonce()
 	writeJSON(w, http.StatusOK, NonceResponse{V: Version, Nonce: n, Expires: exp.Unix()})
 }
 
-// requests lists the pending requests of a device; with wait=N (seconds) it
+// Requests lists the pending requests of a device; with wait=N (seconds) it
 // long-polls until there is one, N, or MaxWait.
-func (h *Handler) requests(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) Requests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
 	if err != nil {
@@ -210,7 +234,9 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
+// Answer approves or denies a login request with the number and the PIN
+// (POST PathRequests/{id}), signed by the device.
+func (h *Handler) Answer(w http.ResponseWriter, r *http.Request) {
 	var req AnswerRequest
 	if !h.read(w, r, &req) {
 		return
