@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+	"modernc.org/sqlite"               // SQLite driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -256,10 +258,21 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
+// pgUniqueViolation is PostgreSQL's SQLSTATE for a duplicate unique value.
+const pgUniqueViolation = "23505"
+
+// isUniqueViolation reports whether err is a driver's refusal of a
+// duplicate unique value, by the driver's error code, never by the message
+// text (which a driver may translate or reword): PostgreSQL's SQLSTATE 23505,
+// SQLite's extended codes for a unique or primary key constraint.
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == pgUniqueViolation
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || lite.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
 }
