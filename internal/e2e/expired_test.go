@@ -17,6 +17,9 @@ import (
 // the password. The four languages share the minute of waiting: all four
 // register, then all four open their links.
 func TestExpiredLinkInFourLanguages(t *testing.T) {
+	// Mostly a minute of waiting: it runs beside TestEveryLanguage, after
+	// the other tests.
+	t.Parallel()
 	type pending struct {
 		lang, oldLink string
 		ctx           context.Context
