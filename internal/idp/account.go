@@ -2,6 +2,7 @@ package idp
 
 import (
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 
 	"eulogin/internal/i18n"
@@ -30,11 +31,11 @@ func (s *Server) eventRows(r *http.Request, p *web.Page, userID string, limit in
 	}
 	rows := make([]eventRow, 0, len(evs))
 	for _, e := range evs {
-		what := "event." + e.Type
+		what := "event." + string(e.Kind)
 		if p.L.Has(what) {
 			what = p.L.T(what)
 		} else {
-			what = e.Type
+			what = string(e.Kind)
 		}
 		rows = append(rows, eventRow{At: p.L.Time(e.At), What: what, IP: e.IP, Browser: e.UserAgent})
 	}
@@ -124,7 +125,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, si.user.ID, "profile_updated", "")
+	s.audit(r, si.user.ID, audit.ProfileUpdated, "")
 	http.Redirect(w, r, "/account?done=details", http.StatusSeeOther)
 }
 
@@ -147,7 +148,7 @@ func (s *Server) verifyCurrentPassword(r *http.Request, p *web.Page, u *store.Us
 		return false, err
 	}
 	if !ok {
-		if until := s.guardFailed(r, g, u, "password_check_failure", ""); !until.IsZero() {
+		if until := s.guardFailed(r, g, u, audit.PasswordCheckFail, ""); !until.IsZero() {
 			p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(until)))
 			return false, nil
 		}
@@ -207,12 +208,12 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *sign
 		return
 	}
 	if _, err := s.sessions.Start(r.Context(), w, r, session.Info{
-		UserID: si.user.ID, Strength: si.sess.Strength, Factors: si.sess.Factors, IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+		UserID: si.user.ID, Strength: si.sess.Strength, Factors: si.sess.Factors, IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 	}); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, si.user.ID, "password_changed", "")
+	s.audit(r, si.user.ID, audit.PasswordChanged, "")
 	s.sendMail(r.Context(), recipient(si.user), notify.PasswordChanged, map[string]any{"time": s.now()})
 	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
 }
@@ -282,7 +283,7 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		return
 	}
 	s.sendMail(r.Context(), recipient(si.user), notify.EmailChangeNotice, map[string]any{"old": si.user.Email, "new": email})
-	s.audit(r, si.user.ID, "email_change_requested", "")
+	s.audit(r, si.user.ID, audit.EmailChangeRequested, "")
 	done := s.page(r, "change_email_sent.title")
 	done.Data = map[string]string{"Email": email}
 	s.render.Render(w, http.StatusOK, "change_email_sent", done)
@@ -347,7 +348,7 @@ func (s *Server) emailConfirm(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, u.ID, "email_changed", "")
+	s.audit(r, u.ID, audit.EmailChanged, "")
 	s.sendMail(r.Context(), recipient(u), notify.EmailChanged, map[string]any{"old": u.Email, "new": t.Data})
 	p := s.page(r, "confirm_email.done_title")
 	p.Data = map[string]string{"Email": t.Data}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"eulogin/internal/audit"
 	"html/template"
 	"net/http"
 	"slices"
@@ -145,7 +146,7 @@ func browserName(ua string) string {
 	case o != "":
 		return o
 	}
-	return truncateUTF8(ua, 60)
+	return audit.Clean(ua, 60)
 }
 
 func (s *Server) appLead(r *http.Request, p *web.Page, f *authn.Flow, qr bool) string {
@@ -176,7 +177,7 @@ func (s *Server) startPush(r *http.Request, f *authn.Flow, hash string) error {
 	if err != nil {
 		return err
 	}
-	s.audit(r, f.UserID, "app_push_sent", "")
+	s.audit(r, f.UserID, audit.AppPushSent, "")
 	f.AppRequestID = push.ID
 	return s.saveFlow(r, hash, f)
 }
@@ -247,7 +248,7 @@ func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool
 // starts from the e-mail address).
 func (s *Server) appPushRefused(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash, state string) {
 	s.endFlow(w, r, hash)
-	s.audit(r, f.UserID, "app_login_refused", state)
+	s.audit(r, f.UserID, audit.AppLoginRefused, state)
 	if u, err := s.db.UserByID(r.Context(), f.UserID); err == nil {
 		l := s.bundle.Localizer(u.EmailLang)
 		s.sendMail(r.Context(), recipient(u), notify.AppLoginRefused, map[string]any{
@@ -497,24 +498,24 @@ func (s *Server) appQRCheck(w http.ResponseWriter, r *http.Request) {
 		s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordMobileApp)
 		return
 	case errors.Is(err, mobileapp.ErrWrongOTP):
-		s.guardFailed(r, g, nil, "app_otp_refused", "wrong")
+		s.guardFailed(r, g, nil, audit.AppOTPRefused, "wrong")
 		p.Form.Add("otp", p.L.T("login_app_qr.wrong"))
 		s.appQRPage(w, r, p, f, hash, http.StatusUnauthorized)
 	case errors.As(err, &throttled):
 		s.guardCancel(r, g)
-		s.audit(r, f.UserID, "app_otp_refused", "throttled")
+		s.audit(r, f.UserID, audit.AppOTPRefused, "throttled")
 		p.Form.Add("otp", p.L.T("login.locked", "time", p.L.Time(throttled.Until)))
 		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
 	case errors.Is(err, mobileapp.ErrTooManyTries), errors.Is(err, mobileapp.ErrExpired), errors.Is(err, mobileapp.ErrAnswered):
 		s.guardCancel(r, g)
-		s.audit(r, f.UserID, "app_otp_refused", "expired")
+		s.audit(r, f.UserID, audit.AppOTPRefused, "expired")
 		p.Form.Add("otp", p.L.T("login_app_qr.expired"))
 		s.appQRPage(w, r, p, f, hash, http.StatusGone)
 	case errors.Is(err, mobileapp.ErrNotFound), errors.Is(err, mobileapp.ErrLocked):
 		// The device was removed or locked: a code for another device, or
 		// none.
 		s.guardCancel(r, g)
-		s.audit(r, f.UserID, "app_otp_refused", "device")
+		s.audit(r, f.UserID, audit.AppOTPRefused, "device")
 		f.AppQRID, f.AppQRURI, f.AppDeviceID = "", "", ""
 		p.Form.Add("otp", p.L.T("login_app_qr.device_gone"))
 		s.appQRPage(w, r, p, f, hash, http.StatusGone)

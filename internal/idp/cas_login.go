@@ -2,6 +2,7 @@ package idp
 
 import (
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,7 +44,7 @@ func (s *Server) readCASRequest(w http.ResponseWriter, r *http.Request, v url.Va
 	serviceURL := v.Get("service")
 	svc, err := s.cas.Lookup(r.Context(), serviceURL)
 	if errors.Is(err, cas.ErrUnknownService) {
-		s.log.Info("login for an unregistered service", "service", truncateUTF8(serviceURL, 200))
+		s.log.Info("login for an unregistered service", "service", audit.Clean(serviceURL, 200))
 		s.unknownService(w, r)
 		return nil, false
 	}
@@ -426,7 +427,7 @@ func (s *Server) logoutGet(w http.ResponseWriter, r *http.Request) {
 // applications it entered (single logout), then deletes it.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 	if si := current(r); si != nil {
-		s.audit(r, si.user.ID, "logout", "")
+		s.audit(r, si.user.ID, audit.Logout, "")
 		if err := s.cas.Logout(r.Context(), si.sess.Hash); err != nil {
 			s.log.Error("single logout", "err", err)
 		}

@@ -1,8 +1,8 @@
 package idp
 
 import (
-	"context"
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -87,35 +87,22 @@ func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn)
 		return
 	}
 	s.useReauth(r, si)
-	s.audit(r, si.user.ID, "app_pin_reset", d.Name)
+	s.audit(r, si.user.ID, audit.AppPINReset, d.Name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=pin_reset", http.StatusSeeOther)
 }
 
-// apiRequestKey carries the API request to the mobile app service's hooks.
-type apiRequestKey struct{}
-
-// withAPIRequest keeps the request in its context, so that a hook of the
-// mobile app service (OnRemove) can audit its address and browser.
-func withAPIRequest(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiRequestKey{}, r)))
-	})
-}
-
-// appRemoved audits and e-mails the removal of a device by the app itself
-// (the user removed the account from the app).
-func (s *Server) appRemoved(ctx context.Context, d *store.AppDevice) {
-	r, ok := ctx.Value(apiRequestKey{}).(*http.Request)
-	if !ok {
-		s.log.Error("device removed by the app outside an API request", "device", d.ID)
+// appRemoved audits and e-mails the removal of device d by the app itself
+// (the user removed the account from the app); nil: nothing was removed.
+func (s *Server) appRemoved(r *http.Request, d *store.AppDevice) {
+	if d == nil || d.ConfirmedAt.IsZero() {
 		return
 	}
-	s.audit(r, d.UserID, "app_device_removed_by_app", d.Name)
-	u, err := s.db.UserByID(ctx, d.UserID)
+	s.audit(r, d.UserID, audit.AppDeviceRemovedByApp, d.Name)
+	u, err := s.db.UserByID(r.Context(), d.UserID)
 	if err != nil {
 		s.log.Error("device removed by the app: owner", "err", err)
 		return
 	}
-	s.sendMail(ctx, recipient(u), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
+	s.sendMail(r.Context(), recipient(u), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"eulogin/internal/audit"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -201,7 +202,7 @@ func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn)
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, si.user.ID, "app_enrolment_started", name)
+	s.audit(r, si.user.ID, audit.AppEnrolmentStarted, name)
 	http.Redirect(w, r, "/account/devices/add/scan", http.StatusSeeOther)
 }
 
@@ -220,7 +221,7 @@ func (s *Server) enrolState(r *http.Request, si *signedIn, e *enrolEntry) (strin
 		if err := s.saveEnrol(r, si, e); err != nil {
 			return "", nil, err
 		}
-		s.audit(r, si.user.ID, "app_device_added", d.Name)
+		s.audit(r, si.user.ID, audit.AppDeviceAdded, d.Name)
 		s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceAdded, map[string]any{"device": d.Name, "time": s.now()})
 	}
 	return st, d, nil
@@ -371,7 +372,7 @@ func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signed
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, si.user.ID, "app_device_renamed", d.Name+" → "+name)
+	s.audit(r, si.user.ID, audit.AppDeviceRenamed, d.Name+" → "+name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRenamed, map[string]any{"old": d.Name, "device": name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=renamed", http.StatusSeeOther)
 }
@@ -426,7 +427,7 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 		return
 	}
 	s.useReauth(r, si)
-	s.audit(r, si.user.ID, "app_device_removed", d.Name)
+	s.audit(r, si.user.ID, audit.AppDeviceRemoved, d.Name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=removed", http.StatusSeeOther)
 }
@@ -467,7 +468,7 @@ func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signe
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, si.user.ID, "app_devices_deleted", strconv.FormatInt(n, 10))
+	s.audit(r, si.user.ID, audit.AppDevicesDeleted, strconv.FormatInt(n, 10))
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]any{"count": strconv.FormatInt(n, 10), "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=deleted_all", http.StatusSeeOther)
 }

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"eulogin/internal/audit"
 	"net/http"
 	"time"
 
@@ -90,7 +91,7 @@ func (s *Server) guardAttempt(r *http.Request, p *web.Page, field, userID, email
 	}
 	g = guard{Decision: d, userID: userID}
 	if !d.Allowed {
-		s.audit(r, userID, "login_refused_locked", "")
+		s.audit(r, userID, audit.LoginRefusedLocked, "")
 		p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(d.Until)))
 		return g, false, nil
 	}
@@ -105,7 +106,7 @@ func (s *Server) guardBlocked(r *http.Request, p *web.Page, field, userID, email
 	if err != nil || until.IsZero() {
 		return false, err
 	}
-	s.audit(r, userID, "login_refused_locked", "")
+	s.audit(r, userID, audit.LoginRefusedLocked, "")
 	p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(until)))
 	return true, nil
 }
@@ -115,14 +116,14 @@ func (s *Server) guardBlocked(r *http.Request, p *web.Page, field, userID, email
 // (or the account in this known browser), audits the lockout and e-mails
 // the owner (u; nil for an unknown address or a code step). It returns the
 // lockout's end, zero when the account is not locked.
-func (s *Server) guardFailed(r *http.Request, g guard, u *store.User, event, detail string) time.Time {
+func (s *Server) guardFailed(r *http.Request, g guard, u *store.User, event audit.Kind, detail string) time.Time {
 	if event != "" {
 		s.audit(r, g.userID, event, detail)
 	}
 	if !g.Fills(regulation.LoginAccount) && !g.Fills(regulation.LoginBrowser) {
 		return time.Time{}
 	}
-	s.audit(r, g.userID, "account_locked", "")
+	s.audit(r, g.userID, audit.AccountLocked, "")
 	if u != nil {
 		s.sendMail(r.Context(), recipient(u), notify.Lockout, map[string]any{"time": g.FilledUntil})
 	}

@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"sync"
@@ -49,7 +50,7 @@ func TestConcurrentWrongPasswords(t *testing.T) {
 		}
 		verified := 0
 		for _, ev := range evs {
-			if ev.Type == "login_failure" {
+			if ev.Kind == audit.LoginFailure {
 				verified++
 			}
 		}

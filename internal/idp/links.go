@@ -2,6 +2,7 @@ package idp
 
 import (
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 
 	"eulogin/internal/authn/password"
@@ -142,10 +143,10 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reset {
-		s.audit(r, u.ID, "password_reset", "")
+		s.audit(r, u.ID, audit.PasswordReset, "")
 		s.sendMail(r.Context(), recipient(u), notify.PasswordChanged, map[string]any{"time": s.now()})
 	} else {
-		s.audit(r, u.ID, "password_created", "")
+		s.audit(r, u.ID, audit.PasswordCreated, "")
 	}
 	// The link proved the address and the new password is known: clear the
 	// lockout an attacker may have caused on the account.
@@ -225,7 +226,7 @@ func (s *Server) linkRenew(w http.ResponseWriter, r *http.Request) {
 		s.mailFailed(w, r, err)
 		return
 	}
-	s.audit(r, u.ID, "link_renewed", "")
+	s.audit(r, u.ID, audit.LinkRenewed, "")
 	done := s.page(r, "register_sent.title")
 	done.Data = map[string]string{"Email": u.Email}
 	s.render.Render(w, http.StatusOK, "register_sent", done)
@@ -264,13 +265,13 @@ func (s *Server) lost(w http.ResponseWriter, r *http.Request) {
 	u, err := s.db.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
-		s.audit(r, u.ID, "password_reset_requested", "")
+		s.audit(r, u.ID, audit.PasswordResetRequested, "")
 		if err := s.sendLink(r, u, purposeReset); err != nil {
 			s.mailFailed(w, r, err)
 			return
 		}
 	case errors.Is(err, store.ErrNotFound):
-		s.audit(r, "", "password_reset_unknown", "")
+		s.audit(r, "", audit.PasswordResetUnknown, "")
 	default:
 		s.internal(w, r, err)
 		return

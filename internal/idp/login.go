@@ -3,6 +3,7 @@ package idp
 import (
 	"encoding/json"
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 	"time"
 
@@ -295,7 +296,7 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !good {
-		if until := s.guardFailed(r, g, u, "login_failure", ""); !until.IsZero() {
+		if until := s.guardFailed(r, g, u, audit.LoginFailure, ""); !until.IsZero() {
 			p.Form.Add("password", p.L.T("login.locked", "time", p.L.Time(until)))
 			s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
 			return
@@ -325,7 +326,7 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
-		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 	})
 	if err != nil {
 		s.internal(w, r, err)
@@ -333,7 +334,7 @@ func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessionReplaced(r, current(r), sess)
 	s.rememberBrowser(w, r, u.ID)
-	s.audit(r, u.ID, "login_success", string(authn.StrengthPassword))
+	s.audit(r, u.ID, audit.LoginSuccess, string(authn.StrengthPassword))
 	s.endFlow(w, r, hash)
 	if f.Service != "" {
 		s.casAfterLogin(w, r, f, sess)

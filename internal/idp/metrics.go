@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"eulogin/internal/audit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -29,4 +30,4 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	return m
 }
 
-func (m *Metrics) event(typ string) { m.events.WithLabelValues(typ).Inc() }
+func (m *Metrics) event(kind audit.Kind) { m.events.WithLabelValues(string(kind)).Inc() }

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"eulogin/internal/audit"
 	"net/http"
 	"strconv"
 
@@ -49,7 +50,7 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) {
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r, si.user.ID, "options_changed", "require_mfa="+strconv.FormatBool(mfa)+" warn_sso="+strconv.FormatBool(warn))
+		s.audit(r, si.user.ID, audit.OptionsChanged, "require_mfa="+strconv.FormatBool(mfa)+" warn_sso="+strconv.FormatBool(warn))
 	}
 	http.Redirect(w, r, "/account?done=options", http.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 
@@ -144,7 +145,7 @@ func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) 
 		case errors.Is(err, smsauth.ErrCountryNotAllowed):
 			key = "phones.country"
 		}
-		s.audit(r, si.user.ID, "phone_refused", key[len("phones."):])
+		s.audit(r, si.user.ID, audit.PhoneRefused, key[len("phones."):])
 		p.Form.Add("number", p.L.T(key))
 		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
 		return
@@ -292,12 +293,12 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 	}
 	s.useReauth(r, si)
 	masked := sms.Mask(e164)
-	s.audit(r, si.user.ID, "phone_added", masked)
+	s.audit(r, si.user.ID, audit.PhoneAdded, masked)
 	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]any{"number": masked, "time": now})
 	if si.sess.Strength == string(authn.StrengthPassword) {
 		sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
 			UserID: si.user.ID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
-			IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+			IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 		})
 		if err != nil {
 			s.internal(w, r, err)
@@ -385,7 +386,7 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	}
 	s.useReauth(r, si)
 	masked := sms.Mask(ph.E164)
-	s.audit(r, si.user.ID, "phone_removed", masked)
+	s.audit(r, si.user.ID, audit.PhoneRemoved, masked)
 	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]any{"number": masked, "time": s.now()})
 	http.Redirect(w, r, "/account/phones?done=removed", http.StatusSeeOther)
 }

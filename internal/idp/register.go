@@ -3,6 +3,7 @@ package idp
 import (
 	"crypto/rand"
 	"errors"
+	"eulogin/internal/audit"
 	"net/http"
 	"strconv"
 	"time"
@@ -109,7 +110,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	existing, err := s.db.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
-		s.audit(r, existing.ID, "register_existing", "")
+		s.audit(r, existing.ID, audit.RegisterExisting, "")
 		if err := s.sendMail(r.Context(), recipient(existing), notify.AccountExists, map[string]any{"link": s.link("/password/lost")}); err != nil {
 			s.mailFailed(w, r, err)
 			return
@@ -125,7 +126,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r, u.ID, "account_created", "")
+		s.audit(r, u.ID, audit.AccountCreated, "")
 		if err := s.sendLink(r, u, purposeRegister); err != nil {
 			s.mailFailed(w, r, err)
 			return

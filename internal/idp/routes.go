@@ -151,7 +151,7 @@ func (s *Server) routes() http.Handler {
 	outer := http.NewServeMux()
 	api := &mobileapp.Handler{Service: s.app, Logger: s.log}
 	apiRoute := func(pattern string, h http.HandlerFunc) {
-		outer.Handle(pattern, web.Chain(h, web.Headers(s.sessions.Secure), web.MaxBytes(64<<10), withAPIRequest, mobileapp.NoStore))
+		outer.Handle(pattern, web.Chain(h, web.Headers(s.sessions.Secure), web.MaxBytes(64<<10), mobileapp.NoStore))
 	}
 	apiRoute("POST "+mobileapp.PathEnrol, api.Enrol)
 	apiRoute("POST "+mobileapp.PathConfirm, api.Confirm)
@@ -160,7 +160,7 @@ func (s *Server) routes() http.Handler {
 	apiRoute("POST "+mobileapp.PathRequests+"/{id}", api.Answer)
 	apiRoute("POST "+mobileapp.PathPush, api.Subscribe)
 	apiRoute("GET "+mobileapp.PathPushKey, api.PushKey)
-	apiRoute("POST "+mobileapp.PathRemove, api.Remove)
+	apiRoute("POST "+mobileapp.PathRemove, func(w http.ResponseWriter, r *http.Request) { s.appRemoved(r, api.Remove(w, r)) })
 	apiRoute("/app/v1/", api.NotFound)
 	outer.Handle("/", pages)
 	return web.Chain(outer, web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {

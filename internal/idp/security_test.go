@@ -458,8 +458,8 @@ func TestUnreadableUserAgent(t *testing.T) {
 		}
 		found := map[string]string{}
 		for _, ev := range events { // newest first
-			if _, ok := found[ev.Type]; !ok {
-				found[ev.Type] = ev.UserAgent
+			if _, ok := found[string(ev.Kind)]; !ok {
+				found[string(ev.Kind)] = ev.UserAgent
 			}
 		}
 		for _, typ := range []string{"login_failure", "login_success", "password_changed"} {

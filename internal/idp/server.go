@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"eulogin/internal/audit"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -80,6 +81,7 @@ type Server struct {
 	cookies  web.Cookies
 	proxies  []*net.IPNet
 	metrics  *Metrics
+	auditLog *audit.Log
 	now      func() time.Time
 	handler  http.Handler
 }
@@ -132,9 +134,7 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
 	}
-	if s.app.OnRemove == nil {
-		s.app.OnRemove = s.appRemoved
-	}
+	s.auditLog = &audit.Log{Store: d.DB, Logger: d.Logger, Now: now, Count: s.metrics.event}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -262,34 +262,20 @@ func (s *Server) trusted(ip string) bool {
 	return false
 }
 
-// audit records a security event. Failures to write are logged: the request
-// goes on, because refusing to log in over an audit hiccup helps nobody, but
-// the log makes the gap visible.
-func (s *Server) audit(r *http.Request, userID, typ, detail string) {
-	e := &store.AuditEvent{
-		UserID: userID, At: s.now(), Type: typ, IP: s.clientIP(r),
-		UserAgent: truncateUTF8(r.UserAgent(), 300), Detail: truncateUTF8(detail, 500),
-	}
-	if err := s.db.AddAuditEvent(r.Context(), e); err != nil {
-		s.log.Error("audit", "type", typ, "err", err)
-	}
-	s.log.Info("audit", "type", typ, "user", userID, "ip", e.IP)
-	s.metrics.event(typ)
+// client returns what the audit log records of r: the client's address and
+// its User-Agent.
+func (s *Server) client(r *http.Request) audit.Request {
+	return audit.Request{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// audit records a security event of the account userID caused by r.
+func (s *Server) audit(r *http.Request, userID string, kind audit.Kind, detail string) {
+	s.auditLog.Record(r.Context(), s.client(r), userID, kind, detail)
 }
 
 // link returns an absolute URL of the IdP.
 func (s *Server) link(path string) string {
 	return strings.TrimSuffix(s.cfg.BaseURL, "/") + path
-}
-
-// truncateUTF8 cuts s to at most n bytes of valid UTF-8. Invalid bytes are
-// dropped even when s is short: headers such as User-Agent may hold any byte,
-// and PostgreSQL refuses to store text that is not UTF-8.
-func truncateUTF8(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	return strings.ToValidUTF8(s, "")
 }
 
 // errSend marks a failure of the mail sender.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"eulogin/internal/audit"
 	"fmt"
 	"net/http"
 	"time"
@@ -221,13 +222,13 @@ func (s *Server) sendCode(r *http.Request, l *i18n.Localizer, req smsauth.StartR
 			s.log.Error("abandon an undelivered code", "err", aerr)
 		}
 		s.log.Error("send SMS", "to", sms.Mask(iss.Phone), "purpose", req.Purpose, "err", err)
-		s.audit(r, req.UserID, "sms_delivery_failed", sms.Mask(iss.Phone))
+		s.audit(r, req.UserID, audit.SMSDeliveryFailed, sms.Mask(iss.Phone))
 		if errors.Is(err, sms.ErrDelivery) {
 			return smsauth.Issued{}, err
 		}
 		return smsauth.Issued{}, fmt.Errorf("%w: %w", sms.ErrDelivery, err)
 	}
-	s.audit(r, req.UserID, "sms_sent", sms.Mask(iss.Phone))
+	s.audit(r, req.UserID, audit.SMSSent, sms.Mask(iss.Phone))
 	return iss, nil
 }
 
@@ -241,7 +242,7 @@ func (s *Server) smsRefused(r *http.Request, p *web.Page, field, userID string, 
 		p.Form.Add(field, p.L.T("sms.too_soon", "time", clockIn(p.L, soon.ResendAt)))
 		return http.StatusTooManyRequests, true
 	case errors.As(err, &capErr):
-		s.audit(r, userID, "sms_refused_cap", string(capErr.Cap))
+		s.audit(r, userID, audit.SMSRefusedCap, string(capErr.Cap))
 		p.Form.Add(field, p.L.T("sms.cap."+string(capErr.Cap), "time", p.L.Time(capErr.Until)))
 		return http.StatusTooManyRequests, true
 	case errors.Is(err, sms.ErrDelivery):
@@ -420,7 +421,7 @@ func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
 // sent at once. counted reports whether the try was a wrong code (it counts
 // against the login throttles).
 func (s *Server) codeRefused(r *http.Request, p *web.Page, userID, purpose string, res smsauth.Result) (status int, counted bool) {
-	s.audit(r, userID, "sms_code_refused", res.Outcome.String())
+	s.audit(r, userID, audit.SMSCodeRefused, res.Outcome.String())
 	switch res.Outcome {
 	case smsauth.WrongCode, smsauth.OtherNumber:
 		p.Form.Add("code", p.L.T("sms_code.wrong", "n", fmt.Sprint(res.AttemptsLeft)))
@@ -456,7 +457,7 @@ func (s *Server) secondFactorDone(w http.ResponseWriter, r *http.Request, f *aut
 	old := current(r)
 	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
 		UserID: f.UserID, Strength: string(strength), Factors: authn.Factors(strength),
-		IP: s.clientIP(r), UserAgent: truncateUTF8(r.UserAgent(), 300),
+		IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 	})
 	if err != nil {
 		s.internal(w, r, err)
@@ -466,15 +467,15 @@ func (s *Server) secondFactorDone(w http.ResponseWriter, r *http.Request, f *aut
 	s.rememberBrowser(w, r, f.UserID)
 	switch {
 	case f.Reauth:
-		s.audit(r, f.UserID, "reauth_success", string(strength))
+		s.audit(r, f.UserID, audit.ReauthSuccess, string(strength))
 		if err := s.grantReauth(r, sess); err != nil {
 			s.internal(w, r, err)
 			return
 		}
 	case f.StepUp:
-		s.audit(r, f.UserID, "step_up_success", string(strength))
+		s.audit(r, f.UserID, audit.StepUpSuccess, string(strength))
 	default:
-		s.audit(r, f.UserID, "login_success", string(strength))
+		s.audit(r, f.UserID, audit.LoginSuccess, string(strength))
 	}
 	s.endFlow(w, r, hash)
 	if f.Service != "" {

@@ -106,7 +106,7 @@ func auditTypes(t *testing.T, e *idptest.Env, email string) []string {
 	}
 	var out []string
 	for _, ev := range evs {
-		out = append(out, ev.Type)
+		out = append(out, string(ev.Kind))
 	}
 	return out
 }

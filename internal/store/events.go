@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"eulogin/internal/audit"
 	"fmt"
 	"time"
 )
@@ -60,21 +61,10 @@ func (db *DB) ClearAttempts(ctx context.Context, key string) error {
 	return nil
 }
 
-// AuditEvent is a security event of an account, shown to its owner.
-type AuditEvent struct {
-	ID        int64
-	UserID    string // empty for events of no account (e.g. unknown e-mail)
-	At        time.Time
-	Type      string
-	IP        string
-	UserAgent string
-	Detail    string
-}
-
-// AddAuditEvent appends e to the audit log.
-func (db *DB) AddAuditEvent(ctx context.Context, e *AuditEvent) error {
+// AddAudit appends e to the audit log (audit.Store).
+func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
 	_, err := db.exec(ctx, `INSERT INTO audit_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.UserID, ms(e.At), e.Type, e.IP, e.UserAgent, e.Detail)
+		e.UserID, ms(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -82,17 +72,17 @@ func (db *DB) AddAuditEvent(ctx context.Context, e *AuditEvent) error {
 }
 
 // AuditEvents returns the newest events of a user, at most limit.
-func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]AuditEvent, error) {
+func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audit.Event, error) {
 	rows, err := db.query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM audit_events WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit events: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEvent
+	var out []audit.Event
 	for rows.Next() {
-		var e AuditEvent
+		var e audit.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Type, &e.IP, &e.UserAgent, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Kind, &e.IP, &e.UserAgent, &e.Detail); err != nil {
 			return nil, fmt.Errorf("store: audit events: %w", err)
 		}
 		e.At = fromMS(at)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"eulogin/internal/store"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -59,7 +60,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Routes calls handle with the pattern and handler of every endpoint of
-// the API, the catch-all of unknown /app/v1/ paths last.
+// the API, the catch-all of unknown /app/v1/ paths last. (A removal is
+// answered and nothing more: a server that audits it routes Remove itself.)
 func (h *Handler) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	handle("POST "+PathEnrol, h.Enrol)
 	handle("POST "+PathConfirm, h.Confirm)
@@ -68,7 +70,7 @@ func (h *Handler) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	handle("POST "+PathRequests+"/{id}", h.Answer)
 	handle("POST "+PathPush, h.Subscribe)
 	handle("GET "+PathPushKey, h.PushKey)
-	handle("POST "+PathRemove, h.Remove)
+	handle("POST "+PathRemove, func(w http.ResponseWriter, r *http.Request) { h.Remove(w, r) })
 	handle("/app/v1/", h.NotFound)
 }
 
@@ -149,21 +151,25 @@ func (h *Handler) PushKey(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, PushKeyResponse{V: Version, VAPIDKey: h.Service.Pusher.PublicKey()})
 }
 
-// Remove removes a device at its own request.
-func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) {
+// Remove removes a device at its own request, and returns the device
+// removed (nil when it answered an error), so that the caller can audit the
+// removal and tell the owner.
+func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) *store.AppDevice {
 	var req RemoveRequest
 	if !h.read(w, r, &req) {
-		return
+		return nil
 	}
 	sig, ok := h.signature(w, r, req.Signature)
 	if !ok {
-		return
+		return nil
 	}
-	if err := h.Service.RemoveDevice(r.Context(), req.DeviceID, req.Timestamp, sig); err != nil {
+	d, err := h.Service.RemoveDevice(r.Context(), req.DeviceID, req.Timestamp, sig)
+	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: StateRemoved})
+	return d
 }
 
 // Confirm ends an enrolment: the app, signing with its new key, gives the PIN

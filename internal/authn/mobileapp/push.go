@@ -64,32 +64,28 @@ func (s *Service) Subscribe(ctx context.Context, deviceID, endpoint, p256dh, aut
 
 // RemoveDevice removes a device at its own request (the user removed the
 // account from the app): it signed RemoveMessage(deviceID, timestamp). A
-// locked device may remove itself. OnRemove is called with the removed
-// device (for the audit and the security e-mail).
-func (s *Service) RemoveDevice(ctx context.Context, deviceID string, timestamp int64, sig []byte) error {
+// locked device may remove itself. It returns the device removed.
+func (s *Service) RemoveDevice(ctx context.Context, deviceID string, timestamp int64, sig []byte) (*store.AppDevice, error) {
 	if deviceID == "" {
-		return ErrUnknownDevice
+		return nil, ErrUnknownDevice
 	}
 	d, err := s.Store.AppDeviceByID(ctx, deviceID)
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrUnknownDevice
+		return nil, ErrUnknownDevice
 	}
 	if err != nil {
-		return fmt.Errorf("mobileapp: remove: %w", err)
+		return nil, fmt.Errorf("mobileapp: remove: %w", err)
 	}
 	if err := s.checkSigned(d, RemoveMessage(deviceID, timestamp), timestamp, sig); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.Store.DeleteAppDevice(ctx, d.UserID, d.ID); errors.Is(err, store.ErrNotFound) {
-		return ErrUnknownDevice // a concurrent removal won
+		return nil, ErrUnknownDevice // a concurrent removal won
 	} else if err != nil {
-		return fmt.Errorf("mobileapp: remove: %w", err)
+		return nil, fmt.Errorf("mobileapp: remove: %w", err)
 	}
 	s.notify().Notify(ctx, d.UserID)
-	if s.OnRemove != nil && !d.ConfirmedAt.IsZero() {
-		s.OnRemove(ctx, d)
-	}
-	return nil
+	return d, nil
 }
 
 // ResetPIN gives device id of userID a new PIN (after the user

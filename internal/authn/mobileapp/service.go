@@ -104,7 +104,6 @@ type Service struct {
 	EnrolTTL  time.Duration                                            // 0 means DefaultEnrolTTL
 	Account   func(ctx context.Context, userID string) (string, error) // the account's name shown in the app (e-mail); nil shows none
 	Pusher    Pusher                                                   // Web Push delivery; nil: apps learn of requests by long poll only
-	OnRemove  func(ctx context.Context, d *store.AppDevice)            // called after a device removed itself; nil does nothing
 
 	once     sync.Once
 	notifier Notifier

@@ -63,6 +63,9 @@ type env struct {
 	srv   *httptest.Server
 	clock *clock
 	rec   *recorder
+
+	mu      sync.Mutex
+	removed []string // the names of the devices Handler.Remove removed
 }
 
 const (
@@ -90,12 +93,21 @@ func newEnv(t *testing.T, open func(t *testing.T) *store.DB) *env {
 		Regulator: &regulation.Regulator{Store: db, Now: ck.Now},
 		Account:   func(ctx context.Context, id string) (string, error) { return "ana@example.eu", nil },
 	}
+	e := &env{db: db, svc: svc, clock: ck, rec: &recorder{}}
+	h := &mobileapp.Handler{Service: svc}
 	mux := http.NewServeMux()
-	mux.Handle("/app/v1/", &mobileapp.Handler{Service: svc})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	svc.BaseURL = srv.URL
-	return &env{db: db, svc: svc, srv: srv, clock: ck, rec: &recorder{}}
+	mux.HandleFunc("POST "+mobileapp.PathRemove, func(w http.ResponseWriter, r *http.Request) {
+		if d := h.Remove(w, r); d != nil {
+			e.mu.Lock()
+			e.removed = append(e.removed, d.Name)
+			e.mu.Unlock()
+		}
+	})
+	mux.Handle("/app/v1/", h)
+	e.srv = httptest.NewServer(mux)
+	t.Cleanup(e.srv.Close)
+	svc.BaseURL = e.srv.URL
+	return e
 }
 
 func (e *env) app(t *testing.T, name string) *authenticator.Authenticator {
@@ -510,13 +522,11 @@ func TestKeystorePermissions(t *testing.T) {
 }
 
 // TestRemoveFromApp removes an account from the app: the server removes the
-// device at the device's signed request, calls OnRemove once, and refuses a
+// device at the device's signed request, returns it once, and refuses a
 // replay, a forged signature and a stale timestamp.
 func TestRemoveFromApp(t *testing.T) {
 	engines(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		e := newEnv(t, open)
-		var removed []string
-		e.svc.OnRemove = func(_ context.Context, d *store.AppDevice) { removed = append(removed, d.Name) }
 		appA, a := e.enrol(t, "phone-a")
 		appB, b := e.enrol(t, "phone-b")
 
@@ -547,8 +557,8 @@ func TestRemoveFromApp(t *testing.T) {
 		if _, err := e.db.AppDeviceByID(t.Context(), a.DeviceID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("device A after Remove: %v, want ErrNotFound", err)
 		}
-		if !slices.Equal(removed, []string{"phone-a"}) {
-			t.Errorf("OnRemove calls = %v, want [phone-a]", removed)
+		if !slices.Equal(e.removed, []string{"phone-a"}) {
+			t.Errorf("devices Remove returned = %v, want [phone-a]", e.removed)
 		}
 		e.rec.mu.Lock()
 		body, url := e.rec.last, e.rec.url
@@ -563,8 +573,8 @@ func TestRemoveFromApp(t *testing.T) {
 		if !strings.HasSuffix(url, "/app/v1/remove") || answer.Error != "unknown_device" {
 			t.Errorf("replayed removal to %s = %q, want unknown_device", url, answer.Error)
 		}
-		if len(removed) != 1 {
-			t.Errorf("OnRemove called again by the replay: %v", removed)
+		if len(e.removed) != 1 {
+			t.Errorf("Remove returned a device again for the replay: %v", e.removed)
 		}
 
 		// B still works.

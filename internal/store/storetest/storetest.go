@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"eulogin/internal/audit"
 	"fmt"
 	"net/url"
 	"os"
@@ -211,7 +212,7 @@ func sessionTimes(s *store.Session) []*time.Time {
 	return []*time.Time{&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.AuthAt}
 }
 
-func auditTimes(e *store.AuditEvent) []*time.Time { return []*time.Time{&e.At} }
+func auditTimes(e *audit.Event) []*time.Time { return []*time.Time{&e.At} }
 
 func outboxTimes(m *store.OutboxItem) []*time.Time { return []*time.Time{&m.At} }
 
@@ -315,7 +316,7 @@ func countAttempts(t *testing.T, db *store.DB, key string) int {
 	return n
 }
 
-func auditEvents(t *testing.T, db *store.DB, userID string, limit int) []store.AuditEvent {
+func auditEvents(t *testing.T, db *store.DB, userID string, limit int) []audit.Event {
 	t.Helper()
 	evs, err := db.AuditEvents(t.Context(), userID, limit)
 	if err != nil {
@@ -546,13 +547,13 @@ func testDeleteUser(t *testing.T, open func(t *testing.T) *store.DB) {
 		mustCreateSession(t, db, newSession("sess-a-"+uid, uid))
 		mustCreateSession(t, db, newSession("sess-b-"+uid, uid))
 		for _, typ := range []string{"LOGIN", "PASSWORD_CHANGED"} {
-			if err := db.AddAuditEvent(ctx, &store.AuditEvent{UserID: uid, At: t0, Type: typ}); err != nil {
-				t.Fatalf("AddAuditEvent(%s, %s) = %v, want nil", uid, typ, err)
+			if err := db.AddAudit(ctx, &audit.Event{UserID: uid, At: t0, Kind: audit.Kind(typ)}); err != nil {
+				t.Fatalf("AddAudit(%s, %s) = %v, want nil", uid, typ, err)
 			}
 		}
 	}
-	if err := db.AddAuditEvent(ctx, &store.AuditEvent{At: t0, Type: "UNKNOWN_EMAIL"}); err != nil {
-		t.Fatalf("AddAuditEvent(no user) = %v, want nil", err)
+	if err := db.AddAudit(ctx, &audit.Event{At: t0, Kind: "UNKNOWN_EMAIL"}); err != nil {
+		t.Fatalf("AddAudit(no user) = %v, want nil", err)
 	}
 	keys := []struct {
 		key  string
@@ -1151,17 +1152,17 @@ func testAuditEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 	mustCreateUser(t, db, newUser("u1", "ada@example.org"))
 	// Added out of time order; two share a time (then the later insert is
 	// newer).
-	in := []store.AuditEvent{
-		{UserID: "u1", At: t0.Add(2 * time.Minute), Type: "B", IP: "192.0.2.1", UserAgent: "ua", Detail: "second"},
-		{UserID: "u1", At: t0, Type: "A", Detail: "first"},
-		{UserID: "u2", At: t0.Add(time.Hour), Type: "OTHER"},
-		{UserID: "u1", At: t0.Add(5 * time.Minute), Type: "C1"},
-		{UserID: "u1", At: t0.Add(5 * time.Minute), Type: "C2"},
-		{UserID: "", At: t0.Add(time.Hour), Type: "UNKNOWN_EMAIL", Detail: "nobody@example.org"},
+	in := []audit.Event{
+		{UserID: "u1", At: t0.Add(2 * time.Minute), Kind: "B", Request: audit.Request{IP: "192.0.2.1", UserAgent: "ua"}, Detail: "second"},
+		{UserID: "u1", At: t0, Kind: "A", Detail: "first"},
+		{UserID: "u2", At: t0.Add(time.Hour), Kind: "OTHER"},
+		{UserID: "u1", At: t0.Add(5 * time.Minute), Kind: "C1"},
+		{UserID: "u1", At: t0.Add(5 * time.Minute), Kind: "C2"},
+		{UserID: "", At: t0.Add(time.Hour), Kind: "UNKNOWN_EMAIL", Detail: "nobody@example.org"},
 	}
 	for i := range in {
-		if err := db.AddAuditEvent(ctx, &in[i]); err != nil {
-			t.Fatalf("AddAuditEvent(%+v) = %v, want nil", in[i], err)
+		if err := db.AddAudit(ctx, &in[i]); err != nil {
+			t.Fatalf("AddAudit(%+v) = %v, want nil", in[i], err)
 		}
 	}
 
@@ -1182,7 +1183,7 @@ func testAuditEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			evs := auditEvents(t, db, tc.userID, tc.limit)
 			var got []string
 			for _, e := range evs {
-				got = append(got, e.Type)
+				got = append(got, string(e.Kind))
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("AuditEvents(%q, %d) types = %v, want %v", tc.userID, tc.limit, got, tc.want)
@@ -1484,9 +1485,9 @@ func testUnicode(t *testing.T, open func(t *testing.T) *store.DB) {
 				t.Errorf("Flow() = %q, %v, want %q, nil", got, err, data)
 			}
 
-			ev := store.AuditEvent{UserID: want.ID, At: t0, Type: "LOGIN", UserAgent: s, Detail: s}
-			if err := db.AddAuditEvent(ctx, &ev); err != nil {
-				t.Fatalf("AddAuditEvent() = %v, want nil", err)
+			ev := audit.Event{UserID: want.ID, At: t0, Kind: "LOGIN", Request: audit.Request{UserAgent: s}, Detail: s}
+			if err := db.AddAudit(ctx, &ev); err != nil {
+				t.Fatalf("AddAudit() = %v, want nil", err)
 			}
 			if evs := auditEvents(t, db, want.ID, 1); len(evs) != 1 || evs[0].Detail != s || evs[0].UserAgent != s {
 				t.Errorf("AuditEvents() = %+v, want one with Detail and UserAgent %q", evs, s)
