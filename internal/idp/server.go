@@ -211,17 +211,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msgKey
 	s.render.Render(w, status, "error", p)
 }
 
-// internal reports an unexpected error: 503 when the password hasher is
-// saturated, 500 otherwise.
+// internal answers an unexpected error (answerError).
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, password.ErrBusy) {
-		s.fail(w, r, http.StatusServiceUnavailable, "error.busy", nil)
-		return
-	}
-	if errors.Is(err, context.Canceled) {
-		return
-	}
-	s.fail(w, r, http.StatusInternalServerError, "error.internal", err)
+	s.answerError(w, r, err)
 }
 
 // clientIP returns the address of the client: the connection's peer, or, when
