@@ -2,9 +2,9 @@ package idp
 
 import (
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/i18n"
 	"eulogin/internal/notify"
 	"eulogin/internal/session"
@@ -130,33 +130,17 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request, si *signedIn) {
 }
 
 // verifyCurrentPassword checks the password of a signed-in user for a
-// sensitive change, under the same throttle as login. It records a
-// translated error on field and returns false when it is wrong or locked.
+// sensitive change, under the same limits as login
+// (authn.Machine.CheckPassword). It records a translated error on field
+// and returns false when it is wrong or locked.
 func (s *Server) verifyCurrentPassword(r *http.Request, p *web.Page, u *store.User, field string) (bool, error) {
-	pw := p.Form.Raw(field)
-	if pw == "" {
-		p.Form.Add(field, p.L.T("password.current_empty"))
-		return false, nil
-	}
-	g, ok, err := s.guardAttempt(r, p, field, u.ID, u.Email)
-	if err != nil || !ok {
-		return false, err
-	}
-	ok, _, err = s.hasher.For(s.clientIP(r)).Verify(r.Context(), pw, u.PasswordHash)
+	fl, err := s.machine.CheckPassword(r.Context(), u, s.loginClient(r), field, p.Form.Raw(field))
 	if err != nil {
-		s.guardCancel(r, g)
 		return false, err
 	}
-	if !ok {
-		if until := s.guardFailed(r, g, u, audit.PasswordCheckFail, ""); !until.IsZero() {
-			p.Form.Add(field, p.L.T("login.locked", "time", p.L.Time(until)))
-			return false, nil
-		}
-		p.Form.Add(field, p.L.T("password.current_wrong"))
+	if fl != nil {
+		showFailure(p, fl)
 		return false, nil
-	}
-	if err := s.guardSucceeded(r, g); err != nil {
-		return false, err
 	}
 	return true, nil
 }

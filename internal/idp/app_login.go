@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"eulogin/internal/audit"
 	"html/template"
 	"net/http"
 	"slices"
@@ -15,9 +14,9 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn"
 	"eulogin/internal/authn/mobileapp"
-	"eulogin/internal/notify"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
 )
@@ -43,54 +42,16 @@ func (s *Server) secondFactors(ctx context.Context, userID string) (int, error) 
 	return n + len(devices), nil
 }
 
-// secondFactorPath returns the step that checks a second factor of the
-// account: /login/sms when it has a number, else /login/app when it has a
-// usable app device, else "".
-func (s *Server) secondFactorPath(ctx context.Context, userID string) (string, error) {
-	return s.secondFactorPathExcept(ctx, userID, "")
-}
-
-// secondFactorPathExcept is secondFactorPath without the app device id
-// ("" for none): a device whose PIN is forgotten cannot re-authenticate
-// its own reset.
+// secondFactorPathExcept returns the page of the second factor a
+// re-authentication of userID would ask, not counting the app device id
+// ("" none: a device whose PIN is forgotten cannot re-authenticate its own
+// reset); "" when the account has none.
 func (s *Server) secondFactorPathExcept(ctx context.Context, userID, id string) (string, error) {
-	n, err := s.db.CountPhones(ctx, userID)
-	if err != nil {
+	st, err := s.machine.SecondFactor(ctx, userID, id)
+	if err != nil || st == "" {
 		return "", err
 	}
-	if n > 0 {
-		return "/login/sms", nil
-	}
-	devices, err := s.app.UsableDevices(ctx, userID)
-	if err != nil {
-		return "", err
-	}
-	for _, d := range devices {
-		if d.ID != id {
-			return "/login/app", nil
-		}
-	}
-	return "", nil
-}
-
-// afterPassword returns the second-factor step that follows a right
-// password, or "" when the password is enough.
-func (s *Server) afterPassword(ctx context.Context, f *authn.Flow, u *store.User) string {
-	switch f.Method {
-	case authn.MethodSMS:
-		return "/login/sms"
-	case authn.MethodAppPIN:
-		return "/login/app"
-	case authn.MethodAppQR:
-		return "/login/app/qr"
-	}
-	if !u.RequireMFA {
-		return ""
-	}
-	if path, err := s.secondFactorPath(ctx, u.ID); err == nil && path != "" {
-		return path
-	}
-	return "/login/sms" // says the account has no number
+	return stepPaths[st], nil
 }
 
 // appPushData is the data of the page that waits for the app.
@@ -183,13 +144,13 @@ func (s *Server) startPush(r *http.Request, f *authn.Flow, hash string) error {
 }
 
 // appPushPage answers the push page from the state of the flow's request:
-// it starts one when there is none; approved ends the step when the user
-// continues (posted); denied, wrong number and a locked device fail the
-// login.
-func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+// it starts one when there is none. Posted (Continue), or once the request
+// is answered otherwise than approved, the machine checks it (approved
+// ends the step; denied, wrong number and a locked device fail the login).
+func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodAppPIN)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "login_app.title")
 	p.Step = smsSteps(p, f, true)
@@ -199,8 +160,7 @@ func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool
 	if f.AppRequestID != "" {
 		st, err := s.app.PushState(r.Context(), f.AppRequestID, hash)
 		if err != nil && !errors.Is(err, mobileapp.ErrNotFound) {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		state = st
 	}
@@ -208,77 +168,65 @@ func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool
 		if err := s.startPush(r, f, hash); errors.Is(err, mobileapp.ErrNoDevice) {
 			d.NoDevice = true
 			s.render.Render(w, http.StatusConflict, "login_app", p)
-			return
+			return nil
 		} else if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		state = store.AppRequestPending
 	}
-	switch state {
-	case store.AppRequestApproved:
-		if posted {
-			s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordMobileApp)
-			return
+	status := http.StatusOK
+	if posted || state != store.AppRequestPending && state != store.AppRequestApproved {
+		out, err := s.machine.Submit(r.Context(), f, hash, s.loginClient(r), authn.MethodAppPIN, "")
+		if err != nil {
+			return err
 		}
-	case store.AppRequestDenied, store.AppRequestWrongNumber, store.AppRequestLocked:
-		s.appPushRefused(w, r, p, f, hash, state)
-		return
-	case store.AppRequestExpired:
-		d.Expired = true
-		d.Message = p.L.T("login_app.expired")
-		s.render.Render(w, http.StatusGone, "login_app", p)
-		return
-	case store.AppRequestPending:
-		if posted {
-			d.Message = p.L.T("login_app.not_yet")
+		if out.Failure == nil {
+			return s.finish(w, r, f, hash, out)
+		}
+		status, d.Message = showFailure(p, out.Failure)
+		switch out.Failure.Code {
+		case authn.Denied:
+			// A new login starts from the e-mail address.
+			s.endFlow(w, r, hash)
+			d.Refused = true
+			s.render.Render(w, status, "login_app", p)
+			return nil
+		case authn.Gone:
+			d.Expired = true
+			s.render.Render(w, status, "login_app", p)
+			return nil
 		}
 	}
 	req, err := s.db.AppRequestByID(r.Context(), f.AppRequestID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	d.Number = strconv.Itoa(req.Number)
-	s.render.Render(w, http.StatusOK, "login_app", p)
-}
-
-// appPushRefused fails the login after a denial, a wrong number or a locked
-// device: audited, e-mailed to the owner, and the flow ends (a new login
-// starts from the e-mail address).
-func (s *Server) appPushRefused(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash, state string) {
-	s.endFlow(w, r, hash)
-	s.audit(r, f.UserID, audit.AppLoginRefused, state)
-	if u, err := s.db.UserByID(r.Context(), f.UserID); err == nil {
-		l := s.bundle.Localizer(u.EmailLang)
-		s.sendMail(r.Context(), recipient(u), notify.AppLoginRefused, map[string]any{
-			"time": s.now(), "reason": l.T("mail.app_login_refused.reason_" + state), "ip": s.clientIP(r),
-		})
-	}
-	d := p.Data.(*appPushData)
-	d.Refused = true
-	d.Message = p.L.T("login_app.refused_" + state)
-	s.render.Render(w, http.StatusForbidden, "login_app", p)
+	s.render.Render(w, status, "login_app", p)
+	return nil
 }
 
 // appPushForm is the page that shows the number and waits for the app.
-func (s *Server) appPushForm(w http.ResponseWriter, r *http.Request) { s.appPushPage(w, r, false) }
+func (s *Server) appPushForm(w http.ResponseWriter, r *http.Request) error {
+	return s.appPushPage(w, r, false)
+}
 
 // appPushContinue is the page's Continue button (and what its script
 // submits once the request is answered).
-func (s *Server) appPushContinue(w http.ResponseWriter, r *http.Request) { s.appPushPage(w, r, true) }
+func (s *Server) appPushContinue(w http.ResponseWriter, r *http.Request) error {
+	return s.appPushPage(w, r, true)
+}
 
 // appPushNew sends a new request ("Send a new request").
-func (s *Server) appPushNew(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) appPushNew(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodAppPIN)
+	if err != nil {
+		return err
 	}
 	if err := s.startPush(r, f, hash); err != nil && !errors.Is(err, mobileapp.ErrNoDevice) {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/login/app", http.StatusSeeOther)
+	return redirect("/login/app")
 }
 
 // maxStatusWait bounds the long poll of the pages' status endpoints.
@@ -303,15 +251,14 @@ func writeStatus(w http.ResponseWriter, state string, done bool) {
 
 // appPushStatus is the JSON state of the flow's request, long-polled by
 // the page's script (?wait=seconds).
-func (s *Server) appPushStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) appPushStatus(w http.ResponseWriter, r *http.Request) error {
 	f, hash, err := s.loadFlow(r)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if f == nil || f.AppRequestID == "" {
 		writeStatus(w, "gone", true)
-		return
+		return nil
 	}
 	var st string
 	if wait := statusWait(r); wait > 0 {
@@ -323,13 +270,13 @@ func (s *Server) appPushStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, mobileapp.ErrNotFound) {
 		writeStatus(w, "gone", true)
-		return
+		return nil
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	writeStatus(w, st, st != store.AppRequestPending)
+	return nil
 }
 
 // appQRData is the data of the offline QR code page.
@@ -380,27 +327,24 @@ func (s *Server) startQR(r *http.Request, f *authn.Flow, hash, id string) error 
 	return s.saveFlow(r, hash, f)
 }
 
-func (s *Server) appQRPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) {
+func (s *Server) appQRPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) error {
 	p.Step = smsSteps(p, f, true)
 	if f.AppQRID == "" {
 		if err := s.startQR(r, f, hash, ""); errors.Is(err, mobileapp.ErrNoDevice) {
 			p.Data = &appPushData{Lead: s.appLead(r, p, f, true), NoDevice: true, Restart: flowRestart(f)}
 			s.render.Render(w, http.StatusConflict, "login_app", p)
-			return
+			return nil
 		} else if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 	}
 	devices, d, err := s.appQRDevice(r.Context(), f.UserID, f.AppDeviceID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	img, err := qrImage(f.AppQRURI)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	data := &appQRData{Lead: s.appLead(r, p, f, true), Image: img, URI: f.AppQRURI, Restart: flowRestart(f), Expired: status == http.StatusGone}
 	if d != nil {
@@ -413,114 +357,41 @@ func (s *Server) appQRPage(w http.ResponseWriter, r *http.Request, p *web.Page, 
 	}
 	p.Data = data
 	s.render.Render(w, status, "login_app_qr", p)
+	return nil
 }
 
 // appQRForm shows the offline QR code and asks for its one-time password.
-func (s *Server) appQRForm(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) appQRForm(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodAppQR)
+	if err != nil {
+		return err
 	}
-	s.appQRPage(w, r, s.page(r, "login_app_qr.title"), f, hash, http.StatusOK)
+	return s.appQRPage(w, r, s.page(r, "login_app_qr.title"), f, hash, http.StatusOK)
 }
 
 // appQRNew shows a new QR code, for the device chosen (or the same).
-func (s *Server) appQRNew(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) appQRNew(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodAppQR)
+	if err != nil {
+		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	id := r.PostForm.Get("device")
 	if id == "" {
 		id = f.AppDeviceID
 	}
 	if err := s.startQR(r, f, hash, id); err != nil && !errors.Is(err, mobileapp.ErrNoDevice) {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/login/app/qr", http.StatusSeeOther)
+	return redirect("/login/app/qr")
 }
 
 // appQRCheck checks the one-time password typed. Wrong ones count against
-// the challenge, the device (package mobileapp) and the login throttles.
-func (s *Server) appQRCheck(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
-	}
-	p := s.page(r, "login_app_qr.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
-	}
-	typed := r.PostForm.Get("otp")
-	if len(typed) > 64 {
-		typed = ""
-	}
-	if f.AppQRID == "" {
-		http.Redirect(w, r, "/login/app/qr", http.StatusSeeOther)
-		return
-	}
-	if strings.TrimSpace(typed) == "" {
-		status := http.StatusBadRequest
-		if locked, err := s.guardBlocked(r, p, "otp", f.UserID, f.Email); err != nil {
-			s.internal(w, r, err)
-			return
-		} else if locked {
-			status = http.StatusTooManyRequests
-		} else {
-			p.Form.Add("otp", p.L.T("login_app_qr.empty"))
-		}
-		s.appQRPage(w, r, p, f, hash, status)
-		return
-	}
-	g, ok, err := s.guardAttempt(r, p, "otp", f.UserID, f.Email)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !ok {
-		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
-		return
-	}
-	_, err = s.app.VerifyQR(r.Context(), f.AppQRID, hash, typed)
-	var throttled *mobileapp.ThrottleError
-	switch {
-	case err == nil:
-		if err := s.guardSucceeded(r, g); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordMobileApp)
-		return
-	case errors.Is(err, mobileapp.ErrWrongOTP):
-		s.guardFailed(r, g, nil, audit.AppOTPRefused, "wrong")
-		p.Form.Add("otp", p.L.T("login_app_qr.wrong"))
-		s.appQRPage(w, r, p, f, hash, http.StatusUnauthorized)
-	case errors.As(err, &throttled):
-		s.guardCancel(r, g)
-		s.audit(r, f.UserID, audit.AppOTPRefused, "throttled")
-		p.Form.Add("otp", p.L.T("login.locked", "time", p.L.Time(throttled.Until)))
-		s.appQRPage(w, r, p, f, hash, http.StatusTooManyRequests)
-	case errors.Is(err, mobileapp.ErrTooManyTries), errors.Is(err, mobileapp.ErrExpired), errors.Is(err, mobileapp.ErrAnswered):
-		s.guardCancel(r, g)
-		s.audit(r, f.UserID, audit.AppOTPRefused, "expired")
-		p.Form.Add("otp", p.L.T("login_app_qr.expired"))
-		s.appQRPage(w, r, p, f, hash, http.StatusGone)
-	case errors.Is(err, mobileapp.ErrNotFound), errors.Is(err, mobileapp.ErrLocked):
-		// The device was removed or locked: a code for another device, or
-		// none.
-		s.guardCancel(r, g)
-		s.audit(r, f.UserID, audit.AppOTPRefused, "device")
-		f.AppQRID, f.AppQRURI, f.AppDeviceID = "", "", ""
-		p.Form.Add("otp", p.L.T("login_app_qr.device_gone"))
-		s.appQRPage(w, r, p, f, hash, http.StatusGone)
-	default:
-		s.guardCancel(r, g)
-		s.internal(w, r, err)
-	}
+// the challenge, the device (package mobileapp) and the login limits.
+func (s *Server) appQRCheck(w http.ResponseWriter, r *http.Request) error {
+	return s.submitStep(w, r, authn.MethodAppQR, "login_app_qr.title", func(p *web.Page, f *authn.Flow, hash string, status int) error {
+		return s.appQRPage(w, r, p, f, hash, status)
+	})
 }

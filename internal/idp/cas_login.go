@@ -2,11 +2,11 @@ package idp
 
 import (
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn"
 	"eulogin/internal/cas"
 	"eulogin/internal/store"
@@ -38,21 +38,19 @@ func isSet(v url.Values, name string) bool {
 
 // readCASRequest reads the CAS parameters of v (the query of /login, or the
 // hidden fields of our forms, which carry the same names). A service that is
-// not registered gets a page saying so, never a redirect: ok is false and
-// the answer has been written.
-func (s *Server) readCASRequest(w http.ResponseWriter, r *http.Request, v url.Values) (req *casRequest, ok bool) {
+// not registered gets a page saying so (errUnknownService), never a
+// redirect.
+func (s *Server) readCASRequest(r *http.Request, v url.Values) (*casRequest, error) {
 	serviceURL := v.Get("service")
 	svc, err := s.cas.Lookup(r.Context(), serviceURL)
 	if errors.Is(err, cas.ErrUnknownService) {
 		s.log.Info("login for an unregistered service", "service", audit.Clean(serviceURL, 200))
-		s.unknownService(w, r)
-		return nil, false
+		return nil, errUnknownService
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	req = &casRequest{
+	req := &casRequest{
 		Service: svc, ServiceURL: serviceURL, Renew: isSet(v, "renew"), Gateway: isSet(v, "gateway"),
 		AcceptStrengths: cas.ParseStrengths(v.Get("acceptStrengths")),
 	}
@@ -62,22 +60,22 @@ func (s *Server) readCASRequest(w http.ResponseWriter, r *http.Request, v url.Va
 		req.Post = true
 	default:
 		// The protocol's HEADER method is optional; we do not offer it.
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return nil, false
+		return nil, errBadRequest
 	}
 	if req.Renew {
 		// The protocol recommends ignoring gateway when renew is set.
 		req.Gateway = false
 	}
-	return req, true
+	return req, nil
 }
 
-// unknownService is the page for a service URL that no registered service
-// matches.
-func (s *Server) unknownService(w http.ResponseWriter, r *http.Request) {
-	p := s.page(r, "error.unknown_service_title")
-	p.Data = p.L.T("error.unknown_service")
-	s.render.Render(w, http.StatusBadRequest, "error", p)
+// target is the flow of a login for the request: where it ends.
+func (c *casRequest) target() authn.Flow {
+	f := authn.Flow{Service: c.ServiceURL, ServiceID: c.Service.ID, Renew: c.Renew, AcceptStrengths: c.AcceptStrengths}
+	if c.Post {
+		f.ResponseMethod = http.MethodPost
+	}
+	return f
 }
 
 // params returns the request as form or query values, as /login takes them.
@@ -135,10 +133,10 @@ func (c *casRequest) accepts(strength string) bool {
 //   - a session, no renew: single sign-on (casSSO).
 //   - no session and gateway: back to the service without a ticket.
 //   - no session: the login steps, which end at the service (casAfterLogin).
-func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readCASRequest(w, r, r.URL.Query())
-	if !ok {
-		return
+func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) error {
+	req, err := s.readCASRequest(r, r.URL.Query())
+	if err != nil {
+		return err
 	}
 	si := current(r)
 	switch {
@@ -149,13 +147,14 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.casLoginPage(w, r, req, email)
 	case si != nil:
-		s.casSSO(w, r, si, req, false)
+		return s.casSSO(w, r, si, req, false)
 	case req.Gateway:
 		noStore(w)
-		http.Redirect(w, r, req.ServiceURL, http.StatusSeeOther)
+		return redirect(req.ServiceURL)
 	default:
 		s.casLoginPage(w, r, req, "")
 	}
+	return nil
 }
 
 // casLoginPage is step 1 of the login for an application.
@@ -184,17 +183,15 @@ type casData struct {
 // for credentials: when the session's strength is enough, after the warning
 // page if the account asks for it (confirmed is true once the user has
 // said Continue there).
-func (s *Server) casSSO(w http.ResponseWriter, r *http.Request, si *signedIn, req *casRequest, confirmed bool) {
+func (s *Server) casSSO(w http.ResponseWriter, r *http.Request, si *signedIn, req *casRequest, confirmed bool) error {
 	if !req.accepts(si.sess.Strength) {
 		if req.Gateway {
 			// gateway forbids asking anything: the application learns that
 			// no (good enough) session exists.
 			noStore(w)
-			http.Redirect(w, r, req.ServiceURL, http.StatusSeeOther)
-			return
+			return redirect(req.ServiceURL)
 		}
-		s.stepUp(w, r, req, si.sess)
-		return
+		return s.stepUp(w, r, req, si.sess)
 	}
 	if si.user.WarnSSO && !confirmed {
 		p := s.page(r, "login.warn_title")
@@ -205,151 +202,120 @@ func (s *Server) casSSO(w http.ResponseWriter, r *http.Request, si *signedIn, re
 		}
 		p.Data = &casData{ServiceName: name, Hidden: req.hidden(), CancelURL: cancel}
 		s.render.Render(w, http.StatusOK, "login_warn", p)
-		return
+		return nil
 	}
 	ticket, err := s.cas.IssueServiceTicket(r.Context(), req.Service, req.ServiceURL, cas.Authn{
 		UserID: si.user.ID, SessionHash: si.sess.Hash, Strength: si.sess.Strength, Factors: si.sess.Factors,
 		AuthAt: si.sess.AuthAt, SSO: true,
 	})
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.log.Info("service ticket issued", "service", req.Service.ID, "user", si.user.ID, "sso", true)
-	s.toService(w, r, req, ticket)
+	return s.toService(w, r, req, ticket)
 }
 
 // casContinue is the Continue button of the warning page.
-func (s *Server) casContinue(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+func (s *Server) casContinue(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
 	}
-	req, ok := s.readCASRequest(w, r, r.PostForm)
-	if !ok {
-		return
+	req, err := s.readCASRequest(r, r.PostForm)
+	if err != nil {
+		return err
 	}
 	si := current(r)
 	if si == nil {
 		// The session ended meanwhile: start again at /login.
-		http.Redirect(w, r, req.loginURL(), http.StatusSeeOther)
-		return
+		return redirect(req.loginURL())
 	}
-	s.casSSO(w, r, si, req, true)
+	return s.casSSO(w, r, si, req, true)
 }
 
 // casAfterLogin ends a successful login that an application asked for: the
 // ticket (not SSO) goes to the application, when the new session's strength
 // is enough for it.
-func (s *Server) casAfterLogin(w http.ResponseWriter, r *http.Request, f *authn.Flow, sess *store.Session) {
+func (s *Server) casAfterLogin(w http.ResponseWriter, r *http.Request, f *authn.Flow, sess *store.Session) error {
 	svc, err := s.cas.Service(r.Context(), f.ServiceID)
 	if errors.Is(err, cas.ErrUnknownService) || err == nil && !svc.Matches(f.Service) {
 		// Unregistered during the login.
-		s.unknownService(w, r)
-		return
+		return errUnknownService
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	req := &casRequest{
 		Service: svc, ServiceURL: f.Service, Renew: f.Renew, Post: f.ResponseMethod == http.MethodPost,
 		AcceptStrengths: f.AcceptStrengths,
 	}
 	if !req.accepts(sess.Strength) {
-		s.stepUp(w, r, req, sess)
-		return
+		return s.stepUp(w, r, req, sess)
 	}
 	ticket, err := s.cas.IssueServiceTicket(r.Context(), svc, f.Service, cas.Authn{
 		UserID: sess.UserID, SessionHash: sess.Hash, Strength: sess.Strength, Factors: sess.Factors,
 		AuthAt: sess.AuthAt, Renew: f.Renew,
 	})
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.log.Info("service ticket issued", "service", svc.ID, "user", sess.UserID, "sso", false)
-	s.toService(w, r, req, ticket)
+	return s.toService(w, r, req, ticket)
 }
 
 // stepUp is where a login goes when the application needs a stronger
-// authentication than the session has. When the EU Login Mobile App is
-// enough for the application and the account has a usable device, only the
-// app step is asked; else, when "Mobile phone + SMS" is enough, only the SMS
-// step (a flow with StepUp; the session is then renewed with the stronger
-// strength and the ticket issued, secondFactorDone). An account without such
-// a factor is first led to add one, and comes back here. Otherwise the page
+// authentication than the session has: a flow that asks only the missing
+// second factor (authn.Machine.StepUp; the session is then renewed with the
+// stronger strength and the ticket issued). An account without such a
+// factor is first led to add one, and comes back here. Otherwise the page
 // says the application needs a method the account cannot use.
-func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest, sess *store.Session) {
+func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, req *casRequest, sess *store.Session) error {
 	p := s.page(r, "login.stronger_title")
 	d := &casData{ServiceName: req.Service.DisplayName(p.L.Lang), CancelURL: "/account"}
 	p.Data = d
-	appOK, smsOK := req.accepts(string(authn.StrengthPasswordMobileApp)), req.accepts(string(authn.StrengthPasswordSMS))
-	if !appOK && !smsOK {
-		s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
-		s.render.Render(w, http.StatusOK, "login_stronger", p)
-		return
-	}
 	u, err := s.db.UserByID(r.Context(), sess.UserID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	n, err := s.db.CountPhones(r.Context(), u.ID)
+	accept := func(st authn.Strength) bool { return req.accepts(string(st)) }
+	f, addable, err := s.machine.StepUp(r.Context(), u, sess.Hash, req.target(), accept)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	devices, err := s.app.UsableDevices(r.Context(), u.ID)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	method, path := "", ""
-	switch {
-	case appOK && len(devices) > 0:
-		method, path = authn.MethodAppPIN, "/login/app"
-	case smsOK && n > 0:
-		method, path = authn.MethodSMS, "/login/sms"
-	default:
-		// The guide's order: add a second factor, then on to the
-		// application.
-		if smsOK {
-			d.AddPhoneURL = withNext("/account/phones/add", req.loginURL())
+	if f != nil {
+		if err := s.startFlow(w, r, f); err != nil {
+			return err
 		}
-		if appOK {
+		return redirect(stepPath(f, authn.Step(f.Method)))
+	}
+	if len(addable) == 0 {
+		s.log.Info("login refused: strength not accepted", "service", req.Service.ID, "strength", sess.Strength)
+	}
+	// The guide's order: add a second factor, then on to the application.
+	for _, st := range addable {
+		switch st {
+		case authn.MethodSMS:
+			d.AddPhoneURL = withNext("/account/phones/add", req.loginURL())
+		case authn.MethodAppPIN:
 			d.AddDeviceURL = withNext("/account/devices/add", req.loginURL())
 		}
-		s.render.Render(w, http.StatusOK, "login_stronger", p)
-		return
 	}
-	f := &authn.Flow{
-		Email: u.Email, UserID: u.ID, Started: s.now(), StepUp: true, SessionHash: sess.Hash, Method: method,
-		Service: req.ServiceURL, ServiceID: req.Service.ID, Renew: req.Renew, AcceptStrengths: req.AcceptStrengths,
-	}
-	if req.Post {
-		f.ResponseMethod = http.MethodPost
-	}
-	if err := s.startFlow(w, r, f); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
+	s.render.Render(w, http.StatusOK, "login_stronger", p)
+	return nil
 }
 
 // toService sends the browser back to the application with the ticket: a
 // redirect (303, so the browser GETs it), or with method=POST a page whose
 // form posts the ticket (sent by a script, or by the Continue button
 // without JavaScript).
-func (s *Server) toService(w http.ResponseWriter, r *http.Request, req *casRequest, ticket string) {
+func (s *Server) toService(w http.ResponseWriter, r *http.Request, req *casRequest, ticket string) error {
 	noStore(w)
 	if req.Post {
 		p := s.page(r, "login.post_title")
 		p.Data = &casData{ServiceName: req.Service.DisplayName(p.L.Lang), Action: req.ServiceURL, Ticket: ticket}
 		s.render.Render(w, http.StatusOK, "login_post", p)
-		return
+		return nil
 	}
-	http.Redirect(w, r, cas.WithTicket(req.ServiceURL, ticket), http.StatusSeeOther)
+	return redirect(cas.WithTicket(req.ServiceURL, ticket))
 }
 
 // noStore keeps answers that carry a ticket out of every cache.
@@ -402,18 +368,16 @@ func (s *Server) sessionReplaced(r *http.Request, old *signedIn, sess *store.Ses
 // logoutGet is GET /logout[?service=URL], the CAS logout: it ends the
 // session like POST /logout, then goes to service only when it is a URL of
 // a registered service; otherwise it shows the logged-out page.
-func (s *Server) logoutGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logoutGet(w http.ResponseWriter, r *http.Request) error {
 	if err := s.endSession(w, r); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if service := r.URL.Query().Get("service"); service != "" {
 		_, err := s.cas.Lookup(r.Context(), service)
 		switch {
 		case err == nil:
 			noStore(w)
-			http.Redirect(w, r, service, http.StatusSeeOther)
-			return
+			return redirect(service)
 		case !errors.Is(err, cas.ErrUnknownService):
 			s.log.Error("logout: look up service", "err", err)
 		}
@@ -421,6 +385,7 @@ func (s *Server) logoutGet(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "logged_out.title")
 	p.SignedIn, p.Nav = false, nil
 	s.render.Render(w, http.StatusOK, "logged_out", p)
+	return nil
 }
 
 // endSession ends the SSO session of the request and logs it out of the

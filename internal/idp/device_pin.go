@@ -2,11 +2,11 @@ package idp
 
 import (
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"strconv"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/notify"
 	"eulogin/internal/store"

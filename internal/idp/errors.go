@@ -30,19 +30,23 @@ type accountHandler func(w http.ResponseWriter, r *http.Request, si *signedIn) e
 type pageError struct {
 	status int
 	key    string // message key
+	title  string // title key; "" for "error.title"
 }
 
 func (e *pageError) Error() string { return fmt.Sprintf("%d %s", e.status, e.key) }
 
 // The failures of every page.
 var (
-	errBadRequest     = &pageError{http.StatusBadRequest, "error.bad_request"}
-	errNotFound       = &pageError{http.StatusNotFound, "error.not_found"}
-	errSessionExpired = &pageError{http.StatusUnauthorized, "error.session_expired"}
+	errBadRequest     = &pageError{status: http.StatusBadRequest, key: "error.bad_request"}
+	errNotFound       = &pageError{status: http.StatusNotFound, key: "error.not_found"}
+	errSessionExpired = &pageError{status: http.StatusUnauthorized, key: "error.session_expired"}
+	// A service URL that no registered service matches (CAS): a page,
+	// never a redirect.
+	errUnknownService = &pageError{status: http.StatusBadRequest, key: "error.unknown_service", title: "error.unknown_service_title"}
 )
 
-// redirect sends the browser to a path of the IdP (303): what a step of a
-// flow answers when the flow is elsewhere.
+// redirect sends the browser to a URL (303): the next step of a flow, or
+// the application a login was for.
 type redirect string
 
 func (r redirect) Error() string { return "redirect to " + string(r) }
@@ -63,6 +67,10 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &to):
 		http.Redirect(w, r, string(to), http.StatusSeeOther)
+	case errors.As(err, &pe) && pe.title != "":
+		p := s.page(r, pe.title)
+		p.Data = p.L.T(pe.key)
+		s.render.Render(w, pe.status, "error", p)
 	case errors.As(err, &pe):
 		s.fail(w, r, pe.status, pe.key, nil)
 	case errors.Is(err, password.ErrBusy):

@@ -1,12 +1,12 @@
 package idp_test
 
 import (
-	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 	"sync"
 	"testing"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/idp/idptest"
 )
 

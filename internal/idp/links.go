@@ -2,9 +2,9 @@ package idp
 
 import (
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn/password"
 	"eulogin/internal/notify"
 	"eulogin/internal/session"

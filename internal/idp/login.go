@@ -3,10 +3,12 @@ package idp
 import (
 	"encoding/json"
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn"
 	"eulogin/internal/session"
 	"eulogin/internal/store"
@@ -82,87 +84,181 @@ type methodOption struct {
 
 // loginForm is step 1: the e-mail address. With service=URL it is the CAS
 // login of an application (casLogin).
-func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Has("service") {
-		s.casLogin(w, r)
-		return
+		return s.casLogin(w, r)
 	}
 	next := safeNext(r.URL.Query().Get("next"))
 	if current(r) != nil {
 		if next == "" {
 			next = "/account"
 		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
+		return redirect(next)
 	}
 	p := s.page(r, "login.title")
 	p.Step = step(p, 1, 3)
 	p.Data = &loginData{Next: next}
 	s.render.Render(w, http.StatusOK, "login_email", p)
+	return nil
 }
 
 // loginIdentify takes the address and starts a flow. Known and unknown
 // addresses go on alike.
-func (s *Server) loginIdentify(w http.ResponseWriter, r *http.Request) {
+func (s *Server) loginIdentify(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "login.title")
 	p.Step = step(p, 1, 3)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
-	next := safeNext(p.Form.Get("next"))
+	target := authn.Flow{Next: safeNext(p.Form.Get("next"))}
 	var req *casRequest
 	if r.PostForm.Has("service") {
-		var ok bool
-		if req, ok = s.readCASRequest(w, r, r.PostForm); !ok {
-			return
+		var err error
+		if req, err = s.readCASRequest(r, r.PostForm); err != nil {
+			return err
 		}
-		next = ""
+		target = req.target()
 	}
 	email := checkEmail(p, "email")
 	if !p.Form.Valid() {
-		p.Data = &loginData{Next: next}
+		p.Data = &loginData{Next: target.Next}
 		if req != nil {
 			p.Data = &loginData{Hidden: req.hidden(), ServiceName: req.Service.DisplayName(p.L.Lang)}
 		}
 		s.render.Render(w, http.StatusBadRequest, "login_email", p)
-		return
+		return nil
 	}
-	f := &authn.Flow{Email: email, Next: next, Started: s.now()}
-	if req != nil {
-		f.Service, f.ServiceID, f.Renew, f.AcceptStrengths = req.ServiceURL, req.Service.ID, req.Renew, req.AcceptStrengths
-		if req.Post {
-			f.ResponseMethod = http.MethodPost
-		}
-	}
-	u, err := s.db.UserByEmail(r.Context(), email)
-	switch {
-	case err == nil:
-		f.UserID = u.ID
-	case !errors.Is(err, store.ErrNotFound):
-		s.internal(w, r, err)
-		return
+	f, err := s.machine.Identify(r.Context(), email, target)
+	if err != nil {
+		return err
 	}
 	if err := s.startFlow(w, r, f); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/login/method", http.StatusSeeOther)
+	return redirect("/login/method")
 }
 
-// requireFlow loads the flow or sends the user back to step 1.
-func (s *Server) requireFlow(w http.ResponseWriter, r *http.Request) (*authn.Flow, string, bool) {
+// stepPaths are the pages of the steps of a flow.
+var stepPaths = map[authn.Step]string{
+	authn.StepMethod:     "/login/method",
+	authn.MethodPassword: "/login/password",
+	authn.MethodSMS:      "/login/sms",
+	authn.MethodAppPIN:   "/login/app",
+	authn.MethodAppQR:    "/login/app/qr",
+}
+
+// stepPath returns the page of step of flow f.
+func stepPath(f *authn.Flow, st authn.Step) string {
+	if p, ok := stepPaths[st]; ok {
+		return p
+	}
+	return flowRestart(f)
+}
+
+// requireFlow loads the flow, or sends the user back to step 1.
+func (s *Server) requireFlow(r *http.Request) (*authn.Flow, string, error) {
 	f, hash, err := s.loadFlow(r)
 	if err != nil {
-		s.internal(w, r, err)
-		return nil, "", false
+		return nil, "", err
 	}
 	if f == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return nil, "", false
+		return nil, "", redirect("/login")
 	}
-	return f, hash, true
+	return f, hash, nil
+}
+
+// flowAt loads the flow of a step that checks factor id: the flow must be
+// at it (authn.Machine.Expects). A step-up or a re-authentication whose
+// session is no longer the browser's ends, and starts again.
+func (s *Server) flowAt(w http.ResponseWriter, r *http.Request, id authn.Step) (*authn.Flow, string, error) {
+	f, hash, err := s.requireFlow(r)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.StepUp {
+		si := current(r)
+		if si == nil || si.user.ID != f.UserID || si.sess.Hash != f.SessionHash {
+			s.endFlow(w, r, hash)
+			return nil, "", redirect(flowRestart(f))
+		}
+	}
+	if back := s.machine.Expects(f, id); back != "" {
+		return nil, "", redirect(stepPath(f, back))
+	}
+	return f, hash, nil
+}
+
+// showFailure puts a failure of the login machine on its field of p (or,
+// with no field, returns it as the page's message) and returns the status
+// of the answer.
+func showFailure(p *web.Page, fl *authn.Failure) (status int, message string) {
+	args := fl.Args
+	if !fl.Until.IsZero() {
+		args = append(slices.Clip(args), "time", p.L.Time(fl.Until))
+	}
+	message = p.L.T(fl.Key, args...)
+	if fl.Field != "" {
+		p.Form.Add(fl.Field, message)
+	}
+	return failureStatus[fl.Code], message
+}
+
+// failureStatus is the HTTP status of each failure code.
+var failureStatus = map[authn.Code]int{
+	authn.Invalid:     http.StatusBadRequest,
+	authn.WrongSecret: http.StatusUnauthorized,
+	authn.Locked:      http.StatusTooManyRequests,
+	authn.Gone:        http.StatusGone,
+	authn.Denied:      http.StatusForbidden,
+	authn.Unusable:    http.StatusConflict,
+	authn.Pending:     http.StatusOK,
+}
+
+// client returns what the login machine knows of r's browser.
+func (s *Server) loginClient(r *http.Request) authn.Client {
+	c := authn.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	if token, ok := s.cookies.Get(r, browserCookie, 100); ok {
+		c.Browser = session.Hash(token)
+	}
+	return c
+}
+
+// finish ends a flow at its outcome: the next step's page, or, when the
+// login is done, a new session (new id) with the strength reached, then
+// the application, the next page, or My Account. A re-authentication also
+// allows one change of the account's second factors.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string, out authn.Outcome) error {
+	g := out.Grant
+	if g == nil {
+		if err := s.saveFlow(r, hash, f); err != nil {
+			return err
+		}
+		return redirect(stepPath(f, out.Next))
+	}
+	old := current(r)
+	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
+		UserID: g.UserID, Strength: string(g.Strength), Factors: g.Factors,
+		IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), audit.MaxUserAgent),
+	})
+	if err != nil {
+		return err
+	}
+	s.sessionReplaced(r, old, sess)
+	s.rememberBrowser(w, r, g.UserID)
+	if g.Reauth {
+		if err := s.grantReauth(r, sess); err != nil {
+			return err
+		}
+	}
+	s.endFlow(w, r, hash)
+	if f.Service != "" {
+		return s.casAfterLogin(w, r, f, sess)
+	}
+	if f.Next != "" {
+		return redirect(f.Next)
+	}
+	return redirect("/account")
 }
 
 func (s *Server) methodPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
@@ -183,39 +279,32 @@ func (s *Server) methodPage(w http.ResponseWriter, r *http.Request, p *web.Page,
 }
 
 // methodForm is step 2: the choice of verification method.
-func (s *Server) methodForm(w http.ResponseWriter, r *http.Request) {
-	f, _, ok := s.requireFlow(w, r)
-	if !ok {
-		return
+func (s *Server) methodForm(w http.ResponseWriter, r *http.Request) error {
+	f, _, err := s.requireFlow(r)
+	if err != nil {
+		return err
 	}
 	s.methodPage(w, r, s.page(r, "login_method.title"), f, http.StatusOK)
+	return nil
 }
 
-func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.requireFlow(w, r)
-	if !ok {
-		return
+func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.requireFlow(r)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "login_method.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
-	m, found := authn.MethodByID(p.Form.Get("method"))
-	if !found {
-		p.Form.Add("method-"+authn.Methods[0].ID, p.L.T("login_method.choose"))
-		s.methodPage(w, r, p, f, http.StatusBadRequest)
-		return
+	out := s.machine.Choose(f, p.Form.Get("method"))
+	if out.Failure != nil {
+		status, _ := showFailure(p, out.Failure)
+		s.methodPage(w, r, p, f, status)
+		return nil
 	}
-	f.Method = m.ID
-	f.PasswordOK, f.PhoneID = false, ""
-	f.AppRequestID, f.AppQRID, f.AppQRURI, f.AppDeviceID = "", "", "", ""
-	if err := s.saveFlow(r, hash, f); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/login/password", http.StatusSeeOther)
+	return s.finish(w, r, f, hash, out)
 }
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
@@ -227,136 +316,68 @@ func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Pag
 	s.render.Render(w, status, "login_password", p)
 }
 
-// passwordForm is step 3 for the method Password.
-func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
-	f, _, ok := s.requireFlow(w, r)
-	if !ok {
-		return
-	}
-	if f.Method == "" {
-		http.Redirect(w, r, "/login/method", http.StatusSeeOther)
-		return
+// passwordForm is step 3, the password.
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	f, _, err := s.flowAt(w, r, authn.MethodPassword)
+	if err != nil {
+		return err
 	}
 	s.passwordPage(w, r, s.page(r, "login_password.title"), f, http.StatusOK)
+	return nil
 }
 
-// passwordCheck verifies the password. Every failure (unknown address, no
-// password yet, wrong password) looks the same and costs the same work; the
-// account and the client address are throttled, and a lockout is shown with
-// the time it ends, audited, and e-mailed to the owner.
-func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.requireFlow(w, r)
-	if !ok {
-		return
-	}
-	p := s.page(r, "login_password.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
-	}
-	p.Form = web.NewForm(r.PostForm)
-	pw := p.Form.Raw("password")
-	if pw == "" {
-		p.Form.Add("password", p.L.T("password.empty"))
-		s.passwordPage(w, r, p, f, http.StatusBadRequest)
-		return
-	}
-	g, ok, err := s.guardAttempt(r, p, "password", f.UserID, f.Email)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !ok {
-		s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
-		return
-	}
-
-	var u *store.User
-	if f.UserID != "" {
-		u, err = s.db.UserByID(r.Context(), f.UserID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.internal(w, r, err)
-			return
-		}
-	}
-	// Known and unknown addresses cost the same argon2 work, within the
-	// client's share of the hashing pool, and are refused alike when it is
-	// used up.
-	good, rehash := false, false
-	hasher := s.hasher.For(s.clientIP(r))
-	if u != nil && u.PasswordHash != "" && u.Email == f.Email {
-		good, rehash, err = hasher.Verify(r.Context(), pw, u.PasswordHash)
-	} else {
-		err = hasher.VerifyDummy(r.Context(), pw)
-		u = nil
-	}
-	if err != nil {
-		s.guardCancel(r, g)
-		s.internal(w, r, err)
-		return
-	}
-	if !good {
-		if until := s.guardFailed(r, g, u, audit.LoginFailure, ""); !until.IsZero() {
-			p.Form.Add("password", p.L.T("login.locked", "time", p.L.Time(until)))
-			s.passwordPage(w, r, p, f, http.StatusTooManyRequests)
-			return
-		}
-		p.Form.Add("password", p.L.T("login.failed"))
-		s.passwordPage(w, r, p, f, http.StatusUnauthorized)
-		return
-	}
-	if rehash {
-		if h, err := hasher.Hash(r.Context(), pw); err == nil {
-			s.db.SetPasswordHash(r.Context(), u.ID, h, s.now(), false)
-		}
-	}
-	if err := s.guardSucceeded(r, g); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if next := s.afterPassword(r.Context(), f, u); next != "" {
-		// The second-factor step comes next; only now may the page show
-		// the account's numbers (masked) or devices.
-		f.PasswordOK = true
-		if err := s.saveFlow(r, hash, f); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
-	}
-	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
-		UserID: u.ID, Strength: string(authn.StrengthPassword), Factors: "PASSWORD", IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
+// passwordCheck checks the password: every failure (unknown address, no
+// password yet, wrong password) looks the same and costs the same work.
+func (s *Server) passwordCheck(w http.ResponseWriter, r *http.Request) error {
+	return s.submitStep(w, r, authn.MethodPassword, "login_password.title", func(p *web.Page, f *authn.Flow, _ string, status int) error {
+		s.passwordPage(w, r, p, f, status)
+		return nil
 	})
+}
+
+// submitStep is the POST of a step whose secret is typed in the factor's
+// field: the machine checks it (authn.Machine.Submit: the account and the
+// client address are throttled before the check); a failure shows the
+// step's page again (page) with its message, the secret never shown again.
+func (s *Server) submitStep(w http.ResponseWriter, r *http.Request, id authn.Step, title string, page func(p *web.Page, f *authn.Flow, hash string, status int) error) error {
+	f, hash, err := s.flowAt(w, r, id)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.sessionReplaced(r, current(r), sess)
-	s.rememberBrowser(w, r, u.ID)
-	s.audit(r, u.ID, audit.LoginSuccess, string(authn.StrengthPassword))
-	s.endFlow(w, r, hash)
-	if f.Service != "" {
-		s.casAfterLogin(w, r, f, sess)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
-	next := f.Next
-	if next == "" {
-		next = "/account"
+	factor, _ := s.machine.Factor(id)
+	secret := r.PostForm.Get(factor.Field())
+	if id != authn.MethodPassword {
+		// A code: spaces around it are a slip of the finger, and a long
+		// one is no code.
+		if secret = strings.TrimSpace(secret); len(secret) > 64 {
+			secret = ""
+		}
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	out, err := s.machine.Submit(r.Context(), f, hash, s.loginClient(r), id, secret)
+	if err != nil {
+		return err
+	}
+	if out.Failure != nil {
+		p := s.page(r, title)
+		status, _ := showFailure(p, out.Failure)
+		return page(p, f, hash, status)
+	}
+	return s.finish(w, r, f, hash, out)
 }
 
 // logout (POST /logout, the button of My Account) ends the SSO session and
 // sends single logout to the applications it entered that asked for it.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.endSession(w, r); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+	return redirect("/logged-out")
 }
 
-func (s *Server) loggedOut(w http.ResponseWriter, r *http.Request) {
+func (s *Server) loggedOut(w http.ResponseWriter, r *http.Request) error {
 	s.render.Render(w, http.StatusOK, "logged_out", s.page(r, "logged_out.title"))
+	return nil
 }

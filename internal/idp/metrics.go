@@ -1,8 +1,9 @@
 package idp
 
 import (
-	"eulogin/internal/audit"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"eulogin/internal/audit"
 )
 
 // Metrics are the Prometheus metrics of the identity provider.

@@ -1,10 +1,10 @@
 package idp
 
 import (
-	"eulogin/internal/audit"
 	"net/http"
 	"strconv"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/web"
 )
 

@@ -2,10 +2,10 @@ package idp
 
 import (
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 	"net/url"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn"
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/notify"

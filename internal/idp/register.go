@@ -3,11 +3,11 @@ package idp
 import (
 	"crypto/rand"
 	"errors"
-	"eulogin/internal/audit"
 	"net/http"
 	"strconv"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/botcheck"
 	"eulogin/internal/i18n"
 	"eulogin/internal/notify"

@@ -38,38 +38,38 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /password/lost", s.paced(s.lost))
 
 	// Log in and out.
-	mux.HandleFunc("GET /login", s.loginForm)
-	mux.Handle("POST /login", s.paced(s.loginIdentify))
-	mux.HandleFunc("GET /login/method", s.methodForm)
-	mux.Handle("POST /login/method", s.paced(s.methodChoose))
-	mux.HandleFunc("GET /login/password", s.passwordForm)
-	mux.Handle("POST /login/password", s.paced(s.passwordCheck))
+	mux.Handle("GET /login", s.serve(s.loginForm))
+	mux.Handle("POST /login", s.paced(s.serve(s.loginIdentify)))
+	mux.Handle("GET /login/method", s.serve(s.methodForm))
+	mux.Handle("POST /login/method", s.paced(s.serve(s.methodChoose)))
+	mux.Handle("GET /login/password", s.serve(s.passwordForm))
+	mux.Handle("POST /login/password", s.paced(s.serve(s.passwordCheck)))
 	// The SMS step: "Mobile phone + SMS" after the password, step-up for an
 	// application that needs PASSWORD_SMS, and re-authentication before the
 	// account's numbers change (sms.go).
-	mux.HandleFunc("GET /login/sms", s.smsChooseForm)
-	mux.HandleFunc("POST /login/sms", s.smsSend)
-	mux.HandleFunc("GET /login/sms/code", s.smsCodeForm)
-	mux.HandleFunc("POST /login/sms/code", s.smsCodeCheck)
-	mux.HandleFunc("POST /login/sms/resend", s.smsResend)
+	mux.Handle("GET /login/sms", s.serve(s.smsChooseForm))
+	mux.Handle("POST /login/sms", s.serve(s.smsSend))
+	mux.Handle("GET /login/sms/code", s.serve(s.smsCodeForm))
+	mux.Handle("POST /login/sms/code", s.serve(s.smsCodeCheck))
+	mux.Handle("POST /login/sms/resend", s.serve(s.smsResend))
 	// The mobile app step (app_login.go): a push approved with the PIN, or
 	// an offline QR code and its one-time password; also step-up and
 	// re-authentication for accounts whose second factor is the app.
-	mux.HandleFunc("GET /login/app", s.appPushForm)
-	mux.HandleFunc("POST /login/app", s.appPushContinue)
-	mux.HandleFunc("POST /login/app/new", s.appPushNew)
-	mux.HandleFunc("GET /login/app/status", s.appPushStatus)
-	mux.HandleFunc("GET /login/app/qr", s.appQRForm)
-	mux.HandleFunc("POST /login/app/qr", s.appQRCheck)
-	mux.HandleFunc("POST /login/app/qr/new", s.appQRNew)
-	mux.HandleFunc("POST /logout", s.logout)
-	mux.HandleFunc("GET /logout", s.logoutGet) // CAS: ?service= goes back to a registered service only
-	mux.HandleFunc("GET /logged-out", s.loggedOut)
+	mux.Handle("GET /login/app", s.serve(s.appPushForm))
+	mux.Handle("POST /login/app", s.serve(s.appPushContinue))
+	mux.Handle("POST /login/app/new", s.serve(s.appPushNew))
+	mux.Handle("GET /login/app/status", s.serve(s.appPushStatus))
+	mux.Handle("GET /login/app/qr", s.serve(s.appQRForm))
+	mux.Handle("POST /login/app/qr", s.serve(s.appQRCheck))
+	mux.Handle("POST /login/app/qr/new", s.serve(s.appQRNew))
+	mux.Handle("POST /logout", s.serve(s.logout))
+	mux.Handle("GET /logout", s.serve(s.logoutGet)) // CAS: ?service= goes back to a registered service only
+	mux.Handle("GET /logged-out", s.serve(s.loggedOut))
 
 	// CAS (package cas): GET /login?service=... above logs users in to
 	// applications; the warning page's Continue; the back-channel endpoints
 	// where applications validate tickets and obtain proxy tickets.
-	mux.HandleFunc("POST /login/continue", s.casContinue)
+	mux.Handle("POST /login/continue", s.serve(s.casContinue))
 	mux.Handle("GET /validate", s.cas.Validate(1, false))
 	mux.Handle("GET /serviceValidate", s.cas.Validate(2, false))
 	mux.Handle("GET /proxyValidate", s.cas.Validate(2, true))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"eulogin/internal/audit"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
+	"eulogin/internal/authn"
 	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/authn/password"
 	smsauth "eulogin/internal/authn/sms"
@@ -82,6 +83,7 @@ type Server struct {
 	proxies  []*net.IPNet
 	metrics  *Metrics
 	auditLog *audit.Log
+	machine  *authn.Machine
 	now      func() time.Time
 	handler  http.Handler
 }
@@ -135,6 +137,15 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		s.metrics = NewMetrics(nil)
 	}
 	s.auditLog = &audit.Log{Store: d.DB, Logger: d.Logger, Now: now, Count: s.metrics.event}
+	s.machine = &authn.Machine{Accounts: d.DB, Regulator: s.reg, Audit: s.auditLog, Mailer: mailer{s}, Now: now}
+	// The factors of a login; the order of the second factors is the order
+	// in which they are asked when the machine picks one.
+	s.machine.Register(
+		password.Factor{Hasher: d.Hasher, Store: d.DB, Logger: d.Logger, Now: now},
+		smsauth.Factor{Challenges: s.codes, Phones: d.DB, Logger: d.Logger},
+		mobileapp.PushFactor{Service: s.app},
+		mobileapp.QRFactor{Service: s.app},
+	)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -276,6 +287,13 @@ var errSend = errors.New("e-mail not sent")
 // recipient returns who an e-mail to u goes to.
 func recipient(u *store.User) notify.Recipient {
 	return notify.Recipient{Email: u.Email, Name: u.FirstName + " " + u.LastName, Lang: u.EmailLang}
+}
+
+// mailer sends the login machine's e-mails as sendMail does.
+type mailer struct{ s *Server }
+
+func (m mailer) Send(ctx context.Context, to notify.Recipient, kind notify.Kind, vars map[string]any) error {
+	return m.s.sendMail(ctx, to, kind, vars)
 }
 
 // sendMail sends an e-mail, logging (not showing) a failure: the page the

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"eulogin/internal/audit"
 	"fmt"
 	"net/http"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/authn"
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/i18n"
@@ -71,28 +71,6 @@ func smsSteps(p *web.Page, f *authn.Flow, code bool) string {
 	return step(p, 4, 4)
 }
 
-// smsFlow loads the flow of an SMS step: the password must have been
-// checked, or (step-up) the flow's session must still be the browser's.
-func (s *Server) smsFlow(w http.ResponseWriter, r *http.Request) (*authn.Flow, string, bool) {
-	f, hash, ok := s.requireFlow(w, r)
-	if !ok {
-		return nil, "", false
-	}
-	switch {
-	case f.StepUp:
-		si := current(r)
-		if si == nil || si.user.ID != f.UserID || si.sess.Hash != f.SessionHash {
-			s.endFlow(w, r, hash)
-			http.Redirect(w, r, flowRestart(f), http.StatusSeeOther)
-			return nil, "", false
-		}
-	case !f.PasswordOK || f.UserID == "":
-		http.Redirect(w, r, "/login/method", http.StatusSeeOther)
-		return nil, "", false
-	}
-	return f, hash, true
-}
-
 // phoneRows returns the numbers of an account, masked, the one with id
 // checked (or the first).
 func (s *Server) phoneRows(ctx context.Context, l *i18n.Localizer, userID, checked string) ([]phoneRow, []store.Phone, error) {
@@ -111,12 +89,11 @@ func (s *Server) phoneRows(ctx context.Context, l *i18n.Localizer, userID, check
 	return rows, phones, nil
 }
 
-func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
+func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) error {
 	p.Step = smsSteps(p, f, false)
 	rows, _, err := s.phoneRows(r.Context(), p.L, f.UserID, p.Form.Get("phone"))
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	d := &smsChoiceData{Email: f.Email, Restart: flowRestart(f), Phones: rows}
 	switch {
@@ -129,6 +106,7 @@ func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Pa
 	}
 	p.Data = d
 	s.render.Render(w, status, "login_sms", p)
+	return nil
 }
 
 // serviceName returns the translated name of a registered service, or "".
@@ -141,46 +119,43 @@ func (s *Server) serviceName(r *http.Request, l *i18n.Localizer, id string) stri
 }
 
 // smsChooseForm is the choice of the number the code goes to.
-func (s *Server) smsChooseForm(w http.ResponseWriter, r *http.Request) {
-	f, _, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) smsChooseForm(w http.ResponseWriter, r *http.Request) error {
+	f, _, err := s.flowAt(w, r, authn.MethodSMS)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "login_sms.title")
 	if f.PhoneID != "" {
 		p.Form.Values.Set("phone", f.PhoneID)
 	}
-	s.smsChoicePage(w, r, p, f, http.StatusOK)
+	return s.smsChoicePage(w, r, p, f, http.StatusOK)
 }
 
-// smsSend sends a code to the chosen number.
-func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+// smsSend sends a code to the chosen number, unless the account or the
+// client is locked.
+func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodSMS)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "login_sms.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	ph, err := s.db.PhoneByID(r.Context(), f.UserID, p.Form.Get("phone"))
 	if errors.Is(err, store.ErrNotFound) {
 		p.Form.Add("phone", p.L.T("login_sms.choose"))
-		s.smsChoicePage(w, r, p, f, http.StatusBadRequest)
-		return
+		return s.smsChoicePage(w, r, p, f, http.StatusBadRequest)
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	if locked, err := s.guardBlocked(r, p, "phone", f.UserID, f.Email); err != nil {
-		s.internal(w, r, err)
-		return
-	} else if locked {
-		s.smsChoicePage(w, r, p, f, http.StatusTooManyRequests)
-		return
+	if fl, err := s.machine.Blocked(r.Context(), f, s.loginClient(r), "phone"); err != nil {
+		return err
+	} else if fl != nil {
+		status, _ := showFailure(p, fl)
+		return s.smsChoicePage(w, r, p, f, status)
 	}
 	_, err = s.sendCode(r, p.L, smsauth.StartRequest{UserID: f.UserID, Phone: ph.E164, Purpose: smsauth.PurposeLogin, FlowID: hash, IP: s.clientIP(r)})
 	if err != nil {
@@ -189,23 +164,19 @@ func (s *Server) smsSend(w http.ResponseWriter, r *http.Request) {
 		var soon *smsauth.TooSoonError
 		if errors.As(err, &soon) && f.PhoneID == ph.ID {
 			if res, perr := s.codes.Pending(r.Context(), f.UserID, smsauth.PurposeLogin, hash); perr == nil && res.Outcome == smsauth.Waiting && res.Phone == ph.E164 {
-				http.Redirect(w, r, "/login/sms/code", http.StatusSeeOther)
-				return
+				return redirect("/login/sms/code")
 			}
 		}
 		if status, handled := s.smsRefused(r, p, "phone", f.UserID, err); handled {
-			s.smsChoicePage(w, r, p, f, status)
-			return
+			return s.smsChoicePage(w, r, p, f, status)
 		}
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	f.PhoneID = ph.ID
 	if err := s.saveFlow(r, hash, f); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/login/sms/code", http.StatusSeeOther)
+	return redirect("/login/sms/code")
 }
 
 // sendCode starts a challenge and sends its code by SMS, in the page's
@@ -274,16 +245,14 @@ func (s *Server) codeData(p *web.Page, res smsauth.Result) *smsCodeData {
 	return d
 }
 
-func (s *Server) smsCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) {
+func (s *Server) smsCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) error {
 	p.Step = smsSteps(p, f, true)
 	res, err := s.codes.Pending(r.Context(), f.UserID, smsauth.PurposeLogin, hash)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if res.Outcome == smsauth.NoChallenge {
-		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
-		return
+		return redirect("/login/sms")
 	}
 	d := s.codeData(p, res)
 	d.Action, d.ResendAction = "/login/sms/code", "/login/sms/resend"
@@ -291,202 +260,67 @@ func (s *Server) smsCodePage(w http.ResponseWriter, r *http.Request, p *web.Page
 	d.Submit = p.L.T("sms_code.submit_login")
 	p.Data = d
 	s.render.Render(w, status, "sms_code", p)
+	return nil
 }
 
 // smsCodeForm is the page where the code is typed.
-func (s *Server) smsCodeForm(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) smsCodeForm(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodSMS)
+	if err != nil {
+		return err
 	}
-	s.smsCodePage(w, r, s.page(r, "sms_code.title"), f, hash, http.StatusOK)
+	return s.smsCodePage(w, r, s.page(r, "sms_code.title"), f, hash, http.StatusOK)
 }
 
 // smsResend sends a new code to the number of the flow, once the wait is
 // over (the page disables the button before; the server refuses too).
-func (s *Server) smsResend(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
+func (s *Server) smsResend(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := s.flowAt(w, r, authn.MethodSMS)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "sms_code.title")
 	ph, err := s.db.PhoneByID(r.Context(), f.UserID, f.PhoneID)
 	if errors.Is(err, store.ErrNotFound) {
-		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
-		return
+		return redirect("/login/sms")
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	if locked, err := s.guardBlocked(r, p, "code", f.UserID, f.Email); err != nil {
-		s.internal(w, r, err)
-		return
-	} else if locked {
-		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
-		return
+	if fl, err := s.machine.Blocked(r.Context(), f, s.loginClient(r), "code"); err != nil {
+		return err
+	} else if fl != nil {
+		status, _ := showFailure(p, fl)
+		return s.smsCodePage(w, r, p, f, hash, status)
 	}
 	if _, err := s.sendCode(r, p.L, smsauth.StartRequest{UserID: f.UserID, Phone: ph.E164, Purpose: smsauth.PurposeLogin, FlowID: hash, IP: s.clientIP(r)}); err != nil {
 		if status, handled := s.smsRefused(r, p, "code", f.UserID, err); handled {
-			s.smsCodePage(w, r, p, f, hash, status)
-			return
+			return s.smsCodePage(w, r, p, f, hash, status)
 		}
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, "/login/sms/code?sent=1", http.StatusSeeOther)
+	return redirect("/login/sms/code?sent=1")
 }
 
-// smsCodeCheck checks the code. Wrong codes count against the throttles of
-// the password step as well as against the challenge's 5 tries.
-func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) {
-	f, hash, ok := s.smsFlow(w, r)
-	if !ok {
-		return
-	}
-	p := s.page(r, "sms_code.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
-	}
-	typed := r.PostForm.Get("code")
-	p.Form = web.NewForm(nil) // a code is never shown again
-	if len(typed) > 64 {
-		typed = ""
-	}
-	if typed == "" {
-		status := http.StatusBadRequest
-		if locked, err := s.guardBlocked(r, p, "code", f.UserID, f.Email); err != nil {
-			s.internal(w, r, err)
-			return
-		} else if locked {
-			status = http.StatusTooManyRequests
-		} else {
-			p.Form.Add("code", p.L.T("sms_code.empty"))
-		}
-		s.smsCodePage(w, r, p, f, hash, status)
-		return
-	}
-	ph, err := s.db.PhoneByID(r.Context(), f.UserID, f.PhoneID)
-	if errors.Is(err, store.ErrNotFound) {
-		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	g, ok, err := s.guardAttempt(r, p, "code", f.UserID, f.Email)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !ok {
-		s.smsCodePage(w, r, p, f, hash, http.StatusTooManyRequests)
-		return
-	}
-	res, err := s.codes.Verify(r.Context(), f.UserID, smsauth.PurposeLogin, hash, typed, ph.E164)
-	if err != nil {
-		s.guardCancel(r, g)
-		s.internal(w, r, err)
-		return
-	}
-	if res.Outcome == smsauth.NoChallenge {
-		s.guardCancel(r, g)
-		http.Redirect(w, r, "/login/sms", http.StatusSeeOther)
-		return
-	}
-	if res.Outcome != smsauth.Verified {
-		status, counted := s.codeRefused(r, p, f.UserID, smsauth.PurposeLogin, res)
-		if counted {
-			s.guardFailed(r, g, nil, "", "")
-		} else {
-			s.guardCancel(r, g)
-		}
-		s.smsCodePage(w, r, p, f, hash, status)
-		return
-	}
-	if err := s.db.TouchPhone(r.Context(), f.UserID, ph.ID, s.now()); err != nil {
-		s.log.Error("touch phone", "err", err)
-	}
-	if err := s.guardSucceeded(r, g); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	s.smsDone(w, r, f, hash)
+// smsCodeCheck checks the code: wrong codes count against the login
+// limits as well as against the challenge's tries.
+func (s *Server) smsCodeCheck(w http.ResponseWriter, r *http.Request) error {
+	return s.submitStep(w, r, authn.MethodSMS, "sms_code.title", func(p *web.Page, f *authn.Flow, hash string, status int) error {
+		return s.smsCodePage(w, r, p, f, hash, status)
+	})
 }
 
-// codeRefused puts the message of a refused code on the field "code" and
-// audits it; a code killed by wrong tries is ended so that a new one can be
-// sent at once. counted reports whether the try was a wrong code (it counts
-// against the login throttles).
+// codeRefused puts the message of a refused code (of adding a number) on
+// the field "code" and audits it. counted reports whether the try was a
+// wrong code.
 func (s *Server) codeRefused(r *http.Request, p *web.Page, userID, purpose string, res smsauth.Result) (status int, counted bool) {
 	s.audit(r, userID, audit.SMSCodeRefused, res.Outcome.String())
-	switch res.Outcome {
-	case smsauth.WrongCode, smsauth.OtherNumber:
-		p.Form.Add("code", p.L.T("sms_code.wrong", "n", fmt.Sprint(res.AttemptsLeft)))
-		return http.StatusUnauthorized, true
-	case smsauth.TooManyTries:
-		// A dead code does not hold the wait for a new one.
-		if err := s.codes.Abandon(r.Context(), userID, purpose); err != nil {
-			s.log.Error("end a dead code", "err", err)
-		}
-		p.Form.Add("code", p.L.T("sms_code.too_many_tries"))
-		return http.StatusUnauthorized, true
-	case smsauth.Expired:
-		p.Form.Add("code", p.L.T("sms_code.expired"))
-		return http.StatusGone, false
-	case smsauth.AlreadyUsed:
-		p.Form.Add("code", p.L.T("sms_code.already_used"))
-		return http.StatusGone, false
-	}
-	p.Form.Add("code", p.L.T("sms_code.expired"))
-	return http.StatusGone, false
-}
-
-// smsDone ends a successful SMS step with strength PASSWORD_SMS.
-func (s *Server) smsDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string) {
-	s.secondFactorDone(w, r, f, hash, authn.StrengthPasswordSMS)
-}
-
-// secondFactorDone ends a successful second-factor step (SMS or mobile
-// app): a new session (new id) with strength, then the application, the
-// next page, or My Account. A re-authentication also allows one change of
-// the account's second factors.
-func (s *Server) secondFactorDone(w http.ResponseWriter, r *http.Request, f *authn.Flow, hash string, strength authn.Strength) {
-	old := current(r)
-	sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
-		UserID: f.UserID, Strength: string(strength), Factors: authn.Factors(strength),
-		IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
-	})
+	fl, counted, err := s.codes.Refused(r.Context(), userID, purpose, res)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		s.log.Error("end a dead code", "err", err)
 	}
-	s.sessionReplaced(r, old, sess)
-	s.rememberBrowser(w, r, f.UserID)
-	switch {
-	case f.Reauth:
-		s.audit(r, f.UserID, audit.ReauthSuccess, string(strength))
-		if err := s.grantReauth(r, sess); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-	case f.StepUp:
-		s.audit(r, f.UserID, audit.StepUpSuccess, string(strength))
-	default:
-		s.audit(r, f.UserID, audit.LoginSuccess, string(strength))
-	}
-	s.endFlow(w, r, hash)
-	if f.Service != "" {
-		s.casAfterLogin(w, r, f, sess)
-		return
-	}
-	next := f.Next
-	if next == "" {
-		next = "/account"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	status, _ = showFailure(p, fl)
+	return status, counted
 }
 
 // reauthKey is where the re-authentication of a session is kept (in the
@@ -532,17 +366,14 @@ func (s *Server) useReauth(r *http.Request, si *signedIn) {
 	}
 }
 
-// startReauth sends a signed-in user through a second-factor step (path:
-// /login/sms or /login/app), then to next.
+// startReauth sends a signed-in user through the second-factor step of
+// the factor at path (/login/sms or /login/app), then to next.
 func (s *Server) startReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next, path string) {
-	f := &authn.Flow{
-		Email: si.user.Email, UserID: si.user.ID, Next: next, Started: s.now(),
-		StepUp: true, Reauth: true, SessionHash: si.sess.Hash,
+	st := authn.Step(authn.MethodSMS)
+	if path == stepPaths[authn.MethodAppPIN] {
+		st = authn.MethodAppPIN
 	}
-	if path == "/login/app" {
-		f.Method = authn.MethodAppPIN
-	}
-	if err := s.startFlow(w, r, f); err != nil {
+	if err := s.startFlow(w, r, s.machine.Reauth(si.user, si.sess.Hash, next, st)); err != nil {
 		s.internal(w, r, err)
 		return
 	}

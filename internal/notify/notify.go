@@ -94,9 +94,13 @@ type Recipient struct {
 	Lang  string // e-mail language
 }
 
+// Text is a placeholder's value given as a message key: it is written in
+// the recipient's language.
+type Text string
+
 // Render builds the message of kind for to. vars fill the placeholders of the
 // texts (a time.Time is written as the recipient's language writes times, in
-// its usual zone, named); vars["link"] is the URL of the link when the kind
+// its usual zone, named; a Text is translated); vars["link"] is the URL of the link when the kind
 // has one.
 func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]any) (mail.Message, error) {
 	sp, ok := specs[kind]
@@ -111,8 +115,11 @@ func (m *Mailer) Render(to Recipient, kind Kind, vars map[string]any) (mail.Mess
 		if k == "product" || k == "name" || k == "email" {
 			return mail.Message{}, fmt.Errorf("notify: %s: %q is the recipient's placeholder", kind, k)
 		}
-		if at, ok := v.(time.Time); ok {
-			v = l.Time(at)
+		switch x := v.(type) {
+		case time.Time:
+			v = l.Time(x)
+		case Text:
+			v = l.T(string(x))
 		}
 		args = append(args, k, v)
 	}

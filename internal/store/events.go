@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"eulogin/internal/audit"
 	"fmt"
 	"time"
+
+	"eulogin/internal/audit"
 )
 
 // AddAttempt records one event (a login attempt, an e-mail sent...) under

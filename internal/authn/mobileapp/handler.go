@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"eulogin/internal/store"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"eulogin/internal/store"
 )
 
 // Paths of the app API, relative to the IdP's base URL.

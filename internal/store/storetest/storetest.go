@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"eulogin/internal/audit"
 	"fmt"
 	"net/url"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/store"
 )
 
