@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/casclient"
 	"eulogin/internal/eci/ecistore"
 )
@@ -106,9 +107,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), u.ID, auditLogin, strength)
+	s.audit(r, u.ID, audit.PortalLogin, strength)
 	if s.configReviewer(u.Email) {
-		s.audit(r.Context(), u.ID, auditReviewerRole, "configuration "+u.Email)
+		s.audit(r, u.ID, audit.PortalReviewerRole, "configuration "+u.Email)
 	}
 	next := ""
 	if c, ok := s.cookies.Get(r, nextCookie, 4096); ok {
@@ -133,11 +134,11 @@ func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, userID stri
 	switch {
 	case errors.As(err, &f) && f.Code == casclient.CodeInvalidStrength:
 		s.log.Info("login refused", "code", f.Code, "msg", f.Message)
-		s.audit(r.Context(), userID, auditLoginRefused, f.Code)
+		s.audit(r, userID, audit.PortalLoginRefused, f.Code)
 		to = "/login/refused"
 	case errors.As(err, &f):
 		s.log.Warn("login failed", "code", f.Code, "msg", f.Message)
-		s.audit(r.Context(), userID, auditLoginRefused, f.Code)
+		s.audit(r, userID, audit.PortalLoginRefused, f.Code)
 		if isCode(f.Code) {
 			to += "?code=" + f.Code
 		}
@@ -213,7 +214,7 @@ func (s *Server) singleLogout(w http.ResponseWriter, r *http.Request) {
 		if nameID != "" && nameID != u {
 			s.log.Warn("single logout: NameID differs from the session's user", "user", u)
 		}
-		s.audit(r.Context(), u, auditSingleLogout, "")
+		s.audit(r, u, audit.PortalSingleLogout, "")
 	}
 	w.Write([]byte("OK\n"))
 }
@@ -226,7 +227,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o != nil {
-		s.audit(r.Context(), o.User.ID, auditLogout, "")
+		s.audit(r, o.User.ID, audit.PortalLogout, "")
 	}
 	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
 }
@@ -240,7 +241,7 @@ func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o != nil {
-		s.audit(r.Context(), o.User.ID, auditLogoutEverywhere, "")
+		s.audit(r, o.User.ID, audit.PortalLogoutEverywhere, "")
 	}
 	http.Redirect(w, r, s.cas.LogoutURL(s.cfg.BaseURL+"/"), http.StatusSeeOther)
 }

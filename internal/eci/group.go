@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/web"
@@ -48,7 +49,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditInvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	s.audit(r, o.User.ID, audit.MemberInvite, fmt.Sprint(a.In.ID, " ", m.ID))
 	a.Members = append(a.Members, *m)
 	s.showInvitationLink(w, r, o, a, m, token)
 }
@@ -97,12 +98,12 @@ func (s *Server) invitation(w http.ResponseWriter, r *http.Request, o *organiser
 		err = ecistore.ErrNotFound
 	}
 	if errors.Is(err, ecistore.ErrNotFound) {
-		s.audit(r.Context(), o.User.ID, auditInviteBad, "unknown or used token")
+		s.audit(r, o.User.ID, audit.InvitationRefused, "unknown or used token")
 		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
 		return nil, nil
 	}
 	if err == nil && m.InvitedAt.Before(s.issuedAfter()) {
-		s.audit(r.Context(), o.User.ID, auditInviteBad, fmt.Sprint("expired ", m.InitiativeID, " ", m.ID))
+		s.audit(r, o.User.ID, audit.InvitationRefused, fmt.Sprint("expired ", m.InitiativeID, " ", m.ID))
 		s.fail(w, r, http.StatusGone, "problem.invitation_expired", nil)
 		return nil, nil
 	}
@@ -141,7 +142,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *org
 func (s *Server) accepted(w http.ResponseWriter, r *http.Request, o *organiser, initiativeID int64, err error) {
 	switch {
 	case errors.Is(err, ecistore.ErrNotFound):
-		s.audit(r.Context(), o.User.ID, auditInviteBad, "used or expired invitation")
+		s.audit(r, o.User.ID, audit.InvitationRefused, "used or expired invitation")
 		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
 		return
 	case errors.Is(err, ecistore.ErrConflict):
@@ -151,7 +152,7 @@ func (s *Server) accepted(w http.ResponseWriter, r *http.Request, o *organiser, 
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditAccept, fmt.Sprint(initiativeID))
+	s.audit(r, o.User.ID, audit.MemberAccept, fmt.Sprint(initiativeID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/details", initiativeID), http.StatusSeeOther)
 }
 
@@ -256,7 +257,7 @@ func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organise
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditDetails, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.MemberDetails, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
 }
 
@@ -296,7 +297,7 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) 
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditContacts, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.Contacts, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
 }
 
@@ -362,7 +363,7 @@ func (s *Server) addFunding(w http.ResponseWriter, r *http.Request, o *organiser
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditFunding, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.Funding, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1#funding", a.In.ID), http.StatusSeeOther)
 }
 
@@ -379,7 +380,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) {
 		for _, p := range ps {
 			f.Errors = append(f.Errors, web.FieldError{Field: "missing", Message: say(l, p)})
 		}
-		s.audit(r.Context(), o.User.ID, auditSubmitEarly, fmt.Sprint(a.In.ID))
+		s.audit(r, o.User.ID, audit.SubmitRefused, fmt.Sprint(a.In.ID))
 		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 		return
 	}
@@ -390,7 +391,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditSubmit, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.InitiativeSubmit, fmt.Sprint(a.In.ID))
 	s.notifyGroup(r, a, "mail.submitted_subject", "mail.submitted_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
 }
@@ -456,7 +457,7 @@ func (s *Server) collectionStart(w http.ResponseWriter, r *http.Request, o *orga
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditCollection, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.CollectionStart, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
 }
 
@@ -480,7 +481,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organise
 		return
 	}
 	if !ok {
-		s.audit(r.Context(), o.User.ID, auditDenied, "review queue")
+		s.audit(r, o.User.ID, audit.AccessDenied, "review queue")
 		s.fail(w, r, http.StatusForbidden, "problem.forbidden", nil)
 		return
 	}
@@ -536,7 +537,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditDecide, fmt.Sprint(a.In.ID, " ", decision, " ", number))
+	s.audit(r, o.User.ID, audit.InitiativeDecision, fmt.Sprint(a.In.ID, " ", decision, " ", number))
 	s.notifyGroup(r, a, "mail.decided_subject", "mail.decided_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
 }

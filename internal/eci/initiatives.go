@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/i18n"
@@ -40,29 +41,6 @@ type Mail struct {
 type Mailer interface {
 	Send(ctx context.Context, m Mail) error
 }
-
-// Audit event types of initiatives.
-const (
-	auditCreate      = "INITIATIVE_CREATE"
-	auditEdit        = "INITIATIVE_EDIT"
-	auditInvite      = "MEMBER_INVITE"
-	auditAccept      = "MEMBER_ACCEPT"
-	auditInviteBad   = "INVITATION_REFUSED"
-	auditDetails     = "MEMBER_DETAILS"
-	auditContacts    = "CONTACTS"
-	auditFunding     = "FUNDING"
-	auditSubmit      = "INITIATIVE_SUBMIT"
-	auditDecide      = "INITIATIVE_DECISION"
-	auditCollection  = "COLLECTION_START"
-	auditDenied      = "ACCESS_DENIED"
-	auditDocument    = "DOCUMENT_UPLOAD"
-	auditSubmitEarly = "SUBMIT_REFUSED"
-	auditHandOver    = "HANDOVER"
-	auditRemove      = "MEMBER_REMOVE"
-	auditReinvite    = "MEMBER_REINVITE"
-	auditFundingEdit = "FUNDING_EDIT"
-	auditChanges     = "CHANGES_REQUESTED"
-)
 
 // access is what the signed-in user may do with one initiative.
 type access struct {
@@ -124,7 +102,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, o *organiser) *acc
 		}
 	}
 	if a.Me == nil && !a.Reviewer {
-		s.audit(r.Context(), o.User.ID, auditDenied, fmt.Sprint("view ", id))
+		s.audit(r, o.User.ID, audit.AccessDenied, fmt.Sprint("view ", id))
 		s.notFound(w, r)
 		return nil
 	}
@@ -133,7 +111,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, o *organiser) *acc
 
 // deny answers a request the user may not make on an initiative they see.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, o *organiser, what string) {
-	s.audit(r.Context(), o.User.ID, auditDenied, what+" "+r.PathValue("id"))
+	s.audit(r, o.User.ID, audit.AccessDenied, what+" "+r.PathValue("id"))
 	s.fail(w, r, http.StatusForbidden, "problem.forbidden", nil)
 }
 
@@ -402,14 +380,14 @@ func (s *Server) createInitiative(w http.ResponseWriter, r *http.Request, o *org
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditCreate, fmt.Sprint(in.ID))
+	s.audit(r, o.User.ID, audit.InitiativeCreate, fmt.Sprint(in.ID))
 	if doc != nil {
 		doc.InitiativeID, doc.UploadedAt, doc.UploadedBy = in.ID, now, o.User.ID
 		if err := s.db.PutDocument(r.Context(), doc); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r.Context(), o.User.ID, auditDocument, fmt.Sprint(in.ID))
+		s.audit(r, o.User.ID, audit.DocumentUpload, fmt.Sprint(in.ID))
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", in.ID), http.StatusSeeOther)
 }
@@ -438,14 +416,14 @@ func (s *Server) updateInitiative(w http.ResponseWriter, r *http.Request, o *org
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditEdit, fmt.Sprint(in.ID))
+	s.audit(r, o.User.ID, audit.InitiativeEdit, fmt.Sprint(in.ID))
 	if doc != nil {
 		doc.InitiativeID, doc.UploadedAt, doc.UploadedBy = in.ID, now, o.User.ID
 		if err := s.db.PutDocument(r.Context(), doc); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r.Context(), o.User.ID, auditDocument, fmt.Sprint(in.ID))
+		s.audit(r, o.User.ID, audit.DocumentUpload, fmt.Sprint(in.ID))
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", in.ID), http.StatusSeeOther)
 }

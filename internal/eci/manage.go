@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/web"
@@ -63,7 +64,7 @@ func (s *Server) handOver(w http.ResponseWriter, r *http.Request, o *organiser) 
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditHandOver, fmt.Sprint(a.In.ID, " ", o.User.ID, " ", to))
+	s.audit(r, o.User.ID, audit.HandOver, fmt.Sprint(a.In.ID, " ", o.User.ID, " ", to))
 	s.notifyGroup(r, a, "mail.handover_subject", "mail.handover_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
 }
@@ -110,7 +111,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, o *organis
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditRemove, fmt.Sprint(a.In.ID, " ", removed.ID, " ", removed.Email))
+	s.audit(r, o.User.ID, audit.MemberRemove, fmt.Sprint(a.In.ID, " ", removed.ID, " ", removed.Email))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1#group", a.In.ID), http.StatusSeeOther)
 }
 
@@ -142,7 +143,7 @@ func (s *Server) reinvite(w http.ResponseWriter, r *http.Request, o *organiser) 
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditReinvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	s.audit(r, o.User.ID, audit.MemberReinvite, fmt.Sprint(a.In.ID, " ", m.ID))
 	for i := range a.Members {
 		if a.Members[i].ID == m.ID {
 			a.Members[i] = *m
@@ -190,7 +191,7 @@ func (s *Server) myInvitation(w http.ResponseWriter, r *http.Request, o *organis
 			}
 		}
 	}
-	s.audit(r.Context(), o.User.ID, auditInviteBad, "not addressed to "+o.User.Email+": "+r.PathValue("member"))
+	s.audit(r, o.User.ID, audit.InvitationRefused, "not addressed to "+o.User.Email+": "+r.PathValue("member"))
 	s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
 	return nil
 }
@@ -361,7 +362,7 @@ func (s *Server) updateFunding(w http.ResponseWriter, r *http.Request, o *organi
 			s.internal(w, r, err)
 			return
 		}
-		s.audit(r.Context(), o.User.ID, auditFundingEdit, fmt.Sprint(a.In.ID, " ", fd.ID))
+		s.audit(r, o.User.ID, audit.FundingEdit, fmt.Sprint(a.In.ID, " ", fd.ID))
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/funding/%d?saved=1", a.In.ID, fd.ID), http.StatusSeeOther)
 }
@@ -415,7 +416,7 @@ func (s *Server) requestChanges(w http.ResponseWriter, r *http.Request, o *organ
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r.Context(), o.User.ID, auditChanges, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.ChangesRequested, fmt.Sprint(a.In.ID))
 	s.notifyGroup(r, a, "mail.changes_subject", "mail.changes_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
 }
