@@ -1,7 +1,6 @@
 package eci
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -283,23 +282,6 @@ func (s *Server) page(r *http.Request, titleKey string, data any) *web.Page {
 	}
 	p.Data = v
 	return p
-}
-
-// fail shows the error page with a translated message. The cause is logged,
-// never shown.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msgKey string, cause error) {
-	if cause != nil {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", cause)
-	}
-	s.render.Render(w, status, "error", s.page(r, "problem.title", s.localizer(r).T(msgKey)))
-}
-
-// internal reports an unexpected error.
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
-		return
-	}
-	s.fail(w, r, http.StatusInternalServerError, "problem.internal", err)
 }
 
 // audit records an event of the account userID caused by r, with r's
