@@ -49,7 +49,16 @@
 // Pages are rendered by package web in the frame shared with the identity
 // provider, with the portal's own templates (templates/) and its own
 // catalogues (locales/, loaded by LoadBundle). routes.go lists every
-// endpoint.
+// endpoint, with its body limit and whether it loads the session.
+//
+// Handlers return their error instead of writing it, and answerError
+// (errors.go) is the one place that turns it into an answer: a pageError
+// into its status and translated message on the error page, a redirect
+// into a 303, a plainError into plain text (the endpoints machines call),
+// a cancelled request into nothing, and anything else into 500 with the
+// cause logged, never shown. Security events go to the portal's
+// audit log through package audit, with the client's address and
+// User-Agent.
 //
 // Initiatives (initiatives.go, group.go): the representative drafts an
 // initiative, invites the members of the group by a single-use link (only
@@ -58,7 +67,7 @@
 // missing, computed by package rules; the representative submits it when
 // nothing is; reviewers (granted by "eulogin eci reviewer add") register or
 // refuse it; the representative then picks the collection start. Every
-// handler loads the initiative with load, which answers "not found" to
+// handler loads the initiative with load, which returns errNotFound to
 // anyone who may not see it, and checks the representative's rights with
 // repDraft; every change is kept in the initiative's history and audited.
 package eci

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/web"
@@ -18,10 +19,10 @@ import (
 
 // ---- Invitations ----
 
-func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "invite") {
-		return
+func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadRepDraft(r, o, "invite")
+	if err != nil {
+		return err
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -35,27 +36,24 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) {
 		f.Add("email", l.T("member.error_email"))
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	token := newToken()
 	m := &ecistore.Member{InitiativeID: a.In.ID, Name: name, Email: email, TokenHash: hash(token)}
 	if err := s.db.Invite(r.Context(), m, rules.MaxMembers, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
 		f.Add("name", l.T("member.error_full", "max", rules.MaxMembers))
-		s.renderInitiative(w, r, a, http.StatusConflict, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusConflict, f, nil)
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditInvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	s.audit(r, o.User.ID, audit.MemberInvite, fmt.Sprint(a.In.ID, " ", m.ID))
 	a.Members = append(a.Members, *m)
-	s.showInvitationLink(w, r, o, a, m, token)
+	return s.showInvitationLink(w, r, o, a, m, token)
 }
 
 // showInvitationLink e-mails the invitation (with a Mailer) and answers with
 // the initiative's page showing the link once: only its hash is stored.
-func (s *Server) showInvitationLink(w http.ResponseWriter, r *http.Request, o *organiser, a *access, m *ecistore.Member, token string) {
+func (s *Server) showInvitationLink(w http.ResponseWriter, r *http.Request, o *organiser, a *access, m *ecistore.Member, token string) error {
 	l := s.localizer(r)
 	link := s.cfg.BaseURL + "/invitations/" + token
 	mailed := false
@@ -69,7 +67,7 @@ func (s *Server) showInvitationLink(w http.ResponseWriter, r *http.Request, o *o
 			mailed = true
 		}
 	}
-	s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), func(v *initiativeView) {
+	return s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), func(v *initiativeView) {
 		v.InvitationLink, v.InvitationName, v.InvitationEmail, v.Mailed = link, m.Name, m.Email, mailed
 	})
 }
@@ -83,8 +81,9 @@ type invitationView struct {
 }
 
 // invitation finds the member invited with the request's token; a wrong,
-// altered or used token is answered with the same page and audited.
-func (s *Server) invitation(w http.ResponseWriter, r *http.Request, o *organiser) (*ecistore.Member, *ecistore.Initiative) {
+// altered or used token is audited and answered with the same page
+// (errInvitation).
+func (s *Server) invitation(r *http.Request, o *organiser) (*ecistore.Member, *ecistore.Initiative, error) {
 	token := r.PathValue("token")
 	var m *ecistore.Member
 	var err error
@@ -97,62 +96,57 @@ func (s *Server) invitation(w http.ResponseWriter, r *http.Request, o *organiser
 		err = ecistore.ErrNotFound
 	}
 	if errors.Is(err, ecistore.ErrNotFound) {
-		s.audit(r.Context(), o.User.ID, auditInviteBad, "unknown or used token")
-		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
-		return nil, nil
+		s.audit(r, o.User.ID, audit.InvitationRefused, "unknown or used token")
+		return nil, nil, errInvitation
 	}
 	if err == nil && m.InvitedAt.Before(s.issuedAfter()) {
-		s.audit(r.Context(), o.User.ID, auditInviteBad, fmt.Sprint("expired ", m.InitiativeID, " ", m.ID))
-		s.fail(w, r, http.StatusGone, "problem.invitation_expired", nil)
-		return nil, nil
+		s.audit(r, o.User.ID, audit.InvitationRefused, fmt.Sprint("expired ", m.InitiativeID, " ", m.ID))
+		return nil, nil, errInvitationExpired
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return nil, nil
+		return nil, nil, err
 	}
 	in, err := s.db.Initiative(r.Context(), m.InitiativeID)
 	if err != nil {
-		s.internal(w, r, err)
-		return nil, nil
+		return nil, nil, err
 	}
-	return m, in
+	return m, in, nil
 }
 
-func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
-	m, in := s.invitation(w, r, o)
-	if m == nil {
-		return
+func (s *Server) showInvitation(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	m, in, err := s.invitation(r, o)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "invitation.title", invitationView{Action: "/invitations/" + r.PathValue("token"), Title: in.Title, Name: m.Name,
 		Expires: s.day(r, s.expires(m))})
 	s.render.Render(w, http.StatusOK, "invitation", p)
+	return nil
 }
 
-func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
-	m, in := s.invitation(w, r, o)
-	if m == nil {
-		return
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	m, in, err := s.invitation(r, o)
+	if err != nil {
+		return err
 	}
-	_, err := s.db.Accept(r.Context(), m.TokenHash, o.User.ID, s.issuedAfter(), s.now())
-	s.accepted(w, r, o, in.ID, err)
+	_, err = s.db.Accept(r.Context(), m.TokenHash, o.User.ID, s.issuedAfter(), s.now())
+	return s.accepted(w, r, o, in.ID, err)
 }
 
 // accepted answers the acceptance of an invitation (err from the store).
-func (s *Server) accepted(w http.ResponseWriter, r *http.Request, o *organiser, initiativeID int64, err error) {
+func (s *Server) accepted(w http.ResponseWriter, r *http.Request, o *organiser, initiativeID int64, err error) error {
 	switch {
 	case errors.Is(err, ecistore.ErrNotFound):
-		s.audit(r.Context(), o.User.ID, auditInviteBad, "used or expired invitation")
-		s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
-		return
+		s.audit(r, o.User.ID, audit.InvitationRefused, "used or expired invitation")
+		return errInvitation
 	case errors.Is(err, ecistore.ErrConflict):
-		s.fail(w, r, http.StatusConflict, "problem.invitation_conflict", nil)
-		return
+		return errInvitationConflict
 	case err != nil:
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditAccept, fmt.Sprint(initiativeID))
+	s.audit(r, o.User.ID, audit.MemberAccept, fmt.Sprint(initiativeID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/details", initiativeID), http.StatusSeeOther)
+	return nil
 }
 
 // expires returns the last moment an invitation works.
@@ -179,18 +173,26 @@ func (s *Server) detailsForm(r *http.Request, in *ecistore.Initiative, f *web.Fo
 	return p
 }
 
-func (s *Server) details(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+// loadOwnDetails loads the request's initiative (load) and checks that the
+// user, a member, may still change their own details in it.
+func (s *Server) loadOwnDetails(r *http.Request, o *organiser) (*access, error) {
+	a, err := s.load(r, o)
+	if err != nil {
+		return nil, err
 	}
 	if a.Me == nil {
-		s.deny(w, r, o, "details")
-		return
+		return nil, s.deny(r, o, "details")
 	}
 	if !a.In.Editable() {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return nil, errFrozen
+	}
+	return a, nil
+}
+
+func (s *Server) details(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadOwnDetails(r, o)
+	if err != nil {
+		return err
 	}
 	m := a.Me
 	v := map[string][]string{"full_name": {m.FullName}, "nationality": {m.Nationality}, "residence": {m.Residence}, "birth_date": {m.BirthDate}}
@@ -204,20 +206,13 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request, o *organiser) {
 		v["consent"] = []string{"yes"}
 	}
 	s.render.Render(w, http.StatusOK, "details", s.detailsForm(r, a.In, web.NewForm(v)))
+	return nil
 }
 
-func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
-	}
-	if a.Me == nil {
-		s.deny(w, r, o, "details")
-		return
-	}
-	if !a.In.Editable() {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadOwnDetails(r, o)
+	if err != nil {
+		return err
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -245,27 +240,26 @@ func (s *Server) saveDetails(w http.ResponseWriter, r *http.Request, o *organise
 	}
 	if !f.Valid() {
 		s.render.Render(w, http.StatusUnprocessableEntity, "details", s.detailsForm(r, a.In, f))
-		return
+		return nil
 	}
 	now := s.now()
 	d.ConsentAt = now
 	if err := s.db.SaveDetails(r.Context(), a.In.ID, o.User.ID, d, now); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditDetails, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.MemberDetails, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- Contact persons ----
 
-func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "contacts") {
-		return
+func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadRepDraft(r, o, "contacts")
+	if err != nil {
+		return err
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -286,18 +280,16 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request, o *organiser) 
 		f.Add("substitute", l.T("rule.same_contacts"))
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	if err := s.db.SetContacts(r.Context(), a.In.ID, rep, sub, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditContacts, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.Contacts, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- Funding ----
@@ -339,39 +331,36 @@ func parseEuros(s string) (int64, bool) {
 	return w*100 + c, w*100+c > 0
 }
 
-func (s *Server) addFunding(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) addFunding(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Rep() {
-		s.deny(w, r, o, "funding")
-		return
+		return s.deny(r, o, "funding")
 	}
 	if !fundingOpen(a.In) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	}
 	f, fd := s.readFunding(r)
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	fd.InitiativeID = a.In.ID
 	if err := s.db.AddFunding(r.Context(), fd, o.User.ID, s.now()); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditFunding, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.Funding, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1#funding", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- Submission ----
 
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "submit") {
-		return
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadRepDraft(r, o, "submit")
+	if err != nil {
+		return err
 	}
 	l := s.localizer(r)
 	if ps := problems(a, s.now()); len(ps) > 0 {
@@ -379,20 +368,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, o *organiser) {
 		for _, p := range ps {
 			f.Errors = append(f.Errors, web.FieldError{Field: "missing", Message: say(l, p)})
 		}
-		s.audit(r.Context(), o.User.ID, auditSubmitEarly, fmt.Sprint(a.In.ID))
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		s.audit(r, o.User.ID, audit.SubmitRefused, fmt.Sprint(a.In.ID))
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	if err := s.db.Submit(r.Context(), a.In.ID, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditSubmit, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.InitiativeSubmit, fmt.Sprint(a.In.ID))
 	s.notifyGroup(r, a, "mail.submitted_subject", "mail.submitted_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // notifyGroup e-mails every accepted member in their own language (the
@@ -424,18 +411,16 @@ func (s *Server) notifyGroup(r *http.Request, a *access, subjectKey, bodyKey str
 
 // ---- After registration ----
 
-func (s *Server) collectionStart(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) collectionStart(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Rep() {
-		s.deny(w, r, o, "collection")
-		return
+		return s.deny(r, o, "collection")
 	}
 	if (a.In.Status != ecistore.StatusRegistered && a.In.Status != ecistore.StatusPartiallyRegistered) || a.In.CollectionStart != "" {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -449,15 +434,14 @@ func (s *Server) collectionStart(w http.ResponseWriter, r *http.Request, o *orga
 		}
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	if err := s.db.SetCollectionStart(r.Context(), a.In.ID, start.Format(time.DateOnly), o.User.ID, s.now()); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditCollection, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.CollectionStart, fmt.Sprint(a.In.ID))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- The Commission's side ----
@@ -473,21 +457,18 @@ type queueRow struct {
 	Extended  bool // the Commission asked for changes: four months
 }
 
-func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organiser) {
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organiser) error {
 	ok, err := s.reviewer(r.Context(), o)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		s.audit(r.Context(), o.User.ID, auditDenied, "review queue")
-		s.fail(w, r, http.StatusForbidden, "problem.forbidden", nil)
-		return
+		s.audit(r, o.User.ID, audit.AccessDenied, "review queue")
+		return errForbidden
 	}
 	ins, err := s.db.InitiativesWithStatus(r.Context(), ecistore.StatusSubmitted)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	l := s.localizer(r)
 	today := rules.Date(s.now())
@@ -499,20 +480,19 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, o *organise
 			Extended: !in.ChangesRequestedAt.IsZero()})
 	}
 	s.render.Render(w, http.StatusOK, "review", s.page(r, "review.title", rows))
+	return nil
 }
 
-func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Reviewer {
-		s.deny(w, r, o, "decide")
-		return
+		return s.deny(r, o, "decide")
 	}
 	if a.In.Status != ecistore.StatusSubmitted {
-		s.fail(w, r, http.StatusConflict, "problem.decided", nil)
-		return
+		return errDecided
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -525,18 +505,16 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *organiser) {
 		f.Add("reasons", l.T("review.error_reasons"))
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	number, err := s.db.Decide(r.Context(), a.In.ID, decision, reasons, o.User.ID, s.now())
 	if errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.decided", nil)
-		return
+		return errDecided
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditDecide, fmt.Sprint(a.In.ID, " ", decision, " ", number))
+	s.audit(r, o.User.ID, audit.InitiativeDecision, fmt.Sprint(a.In.ID, " ", decision, " ", number))
 	s.notifyGroup(r, a, "mail.decided_subject", "mail.decided_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
+	return nil
 }

@@ -326,7 +326,7 @@ func (e *env) audit(userID string) []string {
 	}
 	var out []string
 	for _, ev := range evs {
-		out = append(out, ev.Type+":"+ev.Detail)
+		out = append(out, string(ev.Kind)+":"+ev.Detail)
 	}
 	return out
 }

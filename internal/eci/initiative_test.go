@@ -379,6 +379,15 @@ func TestDocument(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), "larger than 5 MB") {
 		t.Errorf("PDF over 5 MiB = %d %q", p.Status, errorSummary(p))
 	}
+	// The draft form's body may hold more than the 1 MiB of the other forms,
+	// when the draft is created and when it is edited.
+	mid := append([]byte("%PDF-1.7\n"), make([]byte, 2<<20)...)
+	p = b.postMultipart("/initiatives", draftForm(), "act.pdf", mid)
+	if p.Status != http.StatusOK || !idRE.MatchString(p.URL.Path) {
+		t.Errorf("PDF of 2 MiB = %d %s %q, want the new initiative's page", p.Status, p.URL.Path, errorSummary(p))
+	} else if p = b.postMultipart(p.URL.Path+"/edit", draftForm(), "act.pdf", mid); p.Status != http.StatusOK || !idRE.MatchString(p.URL.Path) {
+		t.Errorf("PDF of 2 MiB in an edit = %d %s %q, want the initiative's page", p.Status, p.URL.Path, errorSummary(p))
+	}
 	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")
 	p = b.postMultipart("/initiatives", draftForm(), "projet d'acte.pdf", pdf)
 	if p.Status != http.StatusOK || !p.Has("projet d'acte.pdf") {

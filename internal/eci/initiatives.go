@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/i18n"
@@ -41,29 +42,6 @@ type Mailer interface {
 	Send(ctx context.Context, m Mail) error
 }
 
-// Audit event types of initiatives.
-const (
-	auditCreate      = "INITIATIVE_CREATE"
-	auditEdit        = "INITIATIVE_EDIT"
-	auditInvite      = "MEMBER_INVITE"
-	auditAccept      = "MEMBER_ACCEPT"
-	auditInviteBad   = "INVITATION_REFUSED"
-	auditDetails     = "MEMBER_DETAILS"
-	auditContacts    = "CONTACTS"
-	auditFunding     = "FUNDING"
-	auditSubmit      = "INITIATIVE_SUBMIT"
-	auditDecide      = "INITIATIVE_DECISION"
-	auditCollection  = "COLLECTION_START"
-	auditDenied      = "ACCESS_DENIED"
-	auditDocument    = "DOCUMENT_UPLOAD"
-	auditSubmitEarly = "SUBMIT_REFUSED"
-	auditHandOver    = "HANDOVER"
-	auditRemove      = "MEMBER_REMOVE"
-	auditReinvite    = "MEMBER_REINVITE"
-	auditFundingEdit = "FUNDING_EDIT"
-	auditChanges     = "CHANGES_REQUESTED"
-)
-
 // access is what the signed-in user may do with one initiative.
 type access struct {
 	In       *ecistore.Initiative
@@ -89,28 +67,23 @@ func (s *Server) reviewer(ctx context.Context, o *organiser) (bool, error) {
 }
 
 // load reads the initiative of the request's {id} and what the user may do
-// with it. A user who may not see it gets "not found", as for an id that
-// does not exist: the existence of a draft is not disclosed. It returns nil
-// when it answered the request.
-func (s *Server) load(w http.ResponseWriter, r *http.Request, o *organiser) *access {
+// with it. A user who may not see it gets errNotFound, as for an id that
+// does not exist: the existence of a draft is not disclosed.
+func (s *Server) load(r *http.Request, o *organiser) (*access, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.notFound(w, r)
-		return nil
+		return nil, errNotFound
 	}
 	in, err := s.db.Initiative(r.Context(), id)
 	if errors.Is(err, ecistore.ErrNotFound) {
-		s.notFound(w, r)
-		return nil
+		return nil, errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return nil
+		return nil, err
 	}
 	a := &access{In: in}
 	if a.Members, err = s.db.Members(r.Context(), id); err != nil {
-		s.internal(w, r, err)
-		return nil
+		return nil, err
 	}
 	for i := range a.Members {
 		if m := &a.Members[i]; m.UserID == o.User.ID && m.Status == ecistore.MemberAccepted {
@@ -119,36 +92,46 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, o *organiser) *acc
 	}
 	if in.Status != ecistore.StatusDraft {
 		if a.Reviewer, err = s.reviewer(r.Context(), o); err != nil {
-			s.internal(w, r, err)
-			return nil
+			return nil, err
 		}
 	}
 	if a.Me == nil && !a.Reviewer {
-		s.audit(r.Context(), o.User.ID, auditDenied, fmt.Sprint("view ", id))
-		s.notFound(w, r)
-		return nil
+		s.audit(r, o.User.ID, audit.AccessDenied, fmt.Sprint("view ", id))
+		return nil, errNotFound
 	}
-	return a
+	return a, nil
 }
 
-// deny answers a request the user may not make on an initiative they see.
-func (s *Server) deny(w http.ResponseWriter, r *http.Request, o *organiser, what string) {
-	s.audit(r.Context(), o.User.ID, auditDenied, what+" "+r.PathValue("id"))
-	s.fail(w, r, http.StatusForbidden, "problem.forbidden", nil)
+// deny audits a request the user may not make on an initiative they see,
+// and returns errForbidden.
+func (s *Server) deny(r *http.Request, o *organiser, what string) error {
+	s.audit(r, o.User.ID, audit.AccessDenied, what+" "+r.PathValue("id"))
+	return errForbidden
 }
 
-// repDraft checks that the user is the representative and the initiative a
-// draft; otherwise it answers and returns false.
-func (s *Server) repDraft(w http.ResponseWriter, r *http.Request, o *organiser, a *access, what string) bool {
+// repDraft checks that the user is the representative (else deny) and the
+// initiative a draft (else errFrozen).
+func (s *Server) repDraft(r *http.Request, o *organiser, a *access, what string) error {
 	if !a.Rep() {
-		s.deny(w, r, o, what)
-		return false
+		return s.deny(r, o, what)
 	}
 	if !a.In.Editable() {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return false
+		return errFrozen
 	}
-	return true
+	return nil
+}
+
+// loadRepDraft loads the request's initiative (load) and checks that the
+// user may change it as the representative of a draft (repDraft).
+func (s *Server) loadRepDraft(r *http.Request, o *organiser, what string) (*access, error) {
+	a, err := s.load(r, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.repDraft(r, o, a, what); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // group returns the group of organisers as the rules see it.
@@ -294,23 +277,24 @@ func (s *Server) draftForm(r *http.Request, id int64, f *web.Form, doc *ecistore
 	return p
 }
 
-func (s *Server) newInitiative(w http.ResponseWriter, r *http.Request, o *organiser) {
+func (s *Server) newInitiative(w http.ResponseWriter, r *http.Request, o *organiser) error {
 	s.render.Render(w, http.StatusOK, "initiative_form", s.draftForm(r, 0, web.NewForm(nil), nil))
+	return nil
 }
 
-func (s *Server) editInitiative(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "edit") {
-		return
+func (s *Server) editInitiative(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadRepDraft(r, o, "edit")
+	if err != nil {
+		return err
 	}
 	in := a.In
 	v := url.Values{"title": {in.Title}, "objectives": {in.Objectives}, "annex": {in.Annex}, "treaty": {in.Treaty}, "website": {in.Website}, "language": {in.Language}, "categories": in.Categories}
 	doc, err := s.db.Document(r.Context(), in.ID, false)
 	if err != nil && !errors.Is(err, ecistore.ErrNotFound) {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.render.Render(w, http.StatusOK, "initiative_form", s.draftForm(r, in.ID, web.NewForm(v), doc))
+	return nil
 }
 
 // readDraft parses the draft form (multipart, with the optional PDF) and
@@ -387,67 +371,68 @@ func (s *Server) readDraft(r *http.Request) (*web.Form, *ecistore.Initiative, *e
 	return f, in, doc, nil
 }
 
-func (s *Server) createInitiative(w http.ResponseWriter, r *http.Request, o *organiser) {
+func (s *Server) createInitiative(w http.ResponseWriter, r *http.Request, o *organiser) error {
 	f, in, doc, err := s.readDraft(r)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if !f.Valid() {
 		s.render.Render(w, http.StatusUnprocessableEntity, "initiative_form", s.draftForm(r, 0, f, nil))
-		return
+		return nil
 	}
 	now := s.now()
 	if err := s.db.CreateInitiative(r.Context(), in, o.User, now); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditCreate, fmt.Sprint(in.ID))
-	if doc != nil {
-		doc.InitiativeID, doc.UploadedAt, doc.UploadedBy = in.ID, now, o.User.ID
-		if err := s.db.PutDocument(r.Context(), doc); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		s.audit(r.Context(), o.User.ID, auditDocument, fmt.Sprint(in.ID))
+	s.audit(r, o.User.ID, audit.InitiativeCreate, fmt.Sprint(in.ID))
+	if err := s.putDocument(r, o, in.ID, doc, now); err != nil {
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", in.ID), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) updateInitiative(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "edit") {
-		return
+func (s *Server) updateInitiative(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.loadRepDraft(r, o, "edit")
+	if err != nil {
+		return err
 	}
 	f, in, doc, err := s.readDraft(r)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if !f.Valid() {
 		old, _ := s.db.Document(r.Context(), a.In.ID, false)
 		s.render.Render(w, http.StatusUnprocessableEntity, "initiative_form", s.draftForm(r, a.In.ID, f, old))
-		return
+		return nil
 	}
 	now := s.now()
 	in.ID = a.In.ID
 	if err := s.db.UpdateDraft(r.Context(), in, o.User.ID, now); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditEdit, fmt.Sprint(in.ID))
-	if doc != nil {
-		doc.InitiativeID, doc.UploadedAt, doc.UploadedBy = in.ID, now, o.User.ID
-		if err := s.db.PutDocument(r.Context(), doc); err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		s.audit(r.Context(), o.User.ID, auditDocument, fmt.Sprint(in.ID))
+	s.audit(r, o.User.ID, audit.InitiativeEdit, fmt.Sprint(in.ID))
+	if err := s.putDocument(r, o, in.ID, doc, now); err != nil {
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", in.ID), http.StatusSeeOther)
+	return nil
+}
+
+// putDocument stores the draft legal act sent with the draft form, if one
+// was, as the initiative's document.
+func (s *Server) putDocument(r *http.Request, o *organiser, initiativeID int64, doc *ecistore.Document, now time.Time) error {
+	if doc == nil {
+		return nil
+	}
+	doc.InitiativeID, doc.UploadedAt, doc.UploadedBy = initiativeID, now, o.User.ID
+	if err := s.db.PutDocument(r.Context(), doc); err != nil {
+		return err
+	}
+	s.audit(r, o.User.ID, audit.DocumentUpload, fmt.Sprint(initiativeID))
+	return nil
 }
 
 // ---- The initiative's page ----
@@ -615,21 +600,20 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 	return v, nil
 }
 
-func (s *Server) showInitiative(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) showInitiative(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
-	s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), nil)
+	return s.renderInitiative(w, r, a, http.StatusOK, web.NewForm(nil), nil)
 }
 
 // renderInitiative shows the initiative's page with a form's errors, and
 // extra changes to the view (the invitation link just created).
-func (s *Server) renderInitiative(w http.ResponseWriter, r *http.Request, a *access, status int, f *web.Form, extra func(v *initiativeView)) {
+func (s *Server) renderInitiative(w http.ResponseWriter, r *http.Request, a *access, status int, f *web.Form, extra func(v *initiativeView)) error {
 	v, err := s.initiativeView(r, a)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if extra != nil {
 		extra(v)
@@ -641,6 +625,7 @@ func (s *Server) renderInitiative(w http.ResponseWriter, r *http.Request, a *acc
 		p.Flash = s.localizer(r).T("initiative.saved")
 	}
 	s.render.Render(w, status, "initiative", p)
+	return nil
 }
 
 // ---- History ----
@@ -653,15 +638,14 @@ type historyRow struct {
 	Old, New string
 }
 
-func (s *Server) history(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) history(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	hs, err := s.db.History(r.Context(), a.In.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	names := map[string]string{}
 	for _, m := range a.Members {
@@ -686,29 +670,29 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, o *organiser) {
 		Rows []historyRow
 	}{a.In, rows})
 	s.render.Render(w, http.StatusOK, "history", p)
+	return nil
 }
 
 // ---- Document ----
 
-func (s *Server) document(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) document(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	d, err := s.db.Document(r.Context(), a.In.ID, true)
 	if errors.Is(err, ecistore.ErrNotFound) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Length", strconv.FormatInt(d.Size, 10))
 	w.Write(d.Content)
+	return nil
 }
 
 // formsJSON is the plural forms of key as JSON, for counter.js.

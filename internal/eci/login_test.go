@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci"
 	"eulogin/internal/eci/ecistore/ecistoretest"
 )
@@ -61,6 +62,28 @@ func TestLoginFlow(t *testing.T) {
 				t.Errorf("audit = %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestAuditClient: a portal event records the client's address and its
+// User-Agent; X-Forwarded-For is not believed (the portal trusts no proxy).
+func TestAuditClient(t *testing.T) {
+	e := newEnv(t, options{})
+	b := e.browser()
+	const agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"
+	e.cas.willAnswer(e.success(ana, "PASSWORD_SMS"))
+	req, _ := http.NewRequest(http.MethodGet, b.abs("/login"), nil)
+	req.Header.Set("User-Agent", agent)
+	req.Header.Set("X-Forwarded-For", "198.51.100.9")
+	wantPage(t, b.do(req), http.StatusOK, "/dashboard", "Welcome, Ana")
+
+	evs, err := e.db.AuditEvents(t.Context(), ana.ID, 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("AuditEvents(%q) = %+v, %v, want one event", ana.ID, evs, err)
+	}
+	want := audit.Request{IP: "127.0.0.1", UserAgent: agent}
+	if got := evs[0]; got.Kind != audit.PortalLogin || got.Request != want {
+		t.Errorf("audit event = %s %+v, want %s %+v", got.Kind, got.Request, audit.PortalLogin, want)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/eci/rules"
 	"eulogin/internal/web"
@@ -30,18 +31,16 @@ func handOverOpen(in *ecistore.Initiative) bool {
 
 // handOver gives the representative's rights to the substitute, who
 // becomes the representative; the representative becomes the substitute.
-func (s *Server) handOver(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) handOver(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Rep() {
-		s.deny(w, r, o, "handover")
-		return
+		return s.deny(r, o, "handover")
 	}
 	if !handOverOpen(a.In) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -52,103 +51,90 @@ func (s *Server) handOver(w http.ResponseWriter, r *http.Request, o *organiser) 
 		f.Add("handover", l.T("group.handover_error_confirm"))
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	to := a.In.Substitute
 	if err := s.db.HandOver(r.Context(), a.In.ID, o.User.ID, to, s.now()); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.handover", nil)
-		return
+		return errHandOver
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditHandOver, fmt.Sprint(a.In.ID, " ", o.User.ID, " ", to))
+	s.audit(r, o.User.ID, audit.HandOver, fmt.Sprint(a.In.ID, " ", o.User.ID, " ", to))
 	s.notifyGroup(r, a, "mail.handover_subject", "mail.handover_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- Removing and re-inviting members ----
 
-// member returns the member of the request's {member} in the initiative,
-// or answers 404 and returns nil.
-func (s *Server) member(w http.ResponseWriter, r *http.Request, a *access) *ecistore.Member {
+// loadMember loads the request's initiative for a change by its
+// representative (loadRepDraft) and the member of the request's {member}
+// in it (errNotFound when there is none).
+func (s *Server) loadMember(r *http.Request, o *organiser, what string) (*access, *ecistore.Member, error) {
+	a, err := s.loadRepDraft(r, o, what)
+	if err != nil {
+		return nil, nil, err
+	}
 	id, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
 	for i := range a.Members {
 		if err == nil && a.Members[i].ID == id {
-			return &a.Members[i]
+			return a, &a.Members[i], nil
 		}
 	}
-	s.notFound(w, r)
-	return nil
+	return nil, nil, errNotFound
 }
 
 // removeMember takes a member out of the group (the representative, in a
 // draft; never the representative themself).
-func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "remove") {
-		return
-	}
-	m := s.member(w, r, a)
-	if m == nil {
-		return
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, m, err := s.loadMember(r, o, "remove")
+	if err != nil {
+		return err
 	}
 	if m.UserID != "" && m.UserID == a.In.Representative {
-		s.fail(w, r, http.StatusConflict, "problem.remove_representative", nil)
-		return
+		return errRemoveRepresentative
 	}
 	removed, err := s.db.RemoveMember(r.Context(), a.In.ID, m.ID, o.User.ID, s.now())
 	switch {
 	case errors.Is(err, ecistore.ErrNotFound):
-		s.notFound(w, r)
-		return
+		return errNotFound
 	case errors.Is(err, ecistore.ErrConflict):
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	case err != nil:
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditRemove, fmt.Sprint(a.In.ID, " ", removed.ID, " ", removed.Email))
+	s.audit(r, o.User.ID, audit.MemberRemove, fmt.Sprint(a.In.ID, " ", removed.ID, " ", removed.Email))
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d?saved=1#group", a.In.ID), http.StatusSeeOther)
+	return nil
 }
 
 // reinvite sends a pending (or expired) invitation again with a new link;
 // the old link stops working.
-func (s *Server) reinvite(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil || !s.repDraft(w, r, o, a, "reinvite") {
-		return
-	}
-	m := s.member(w, r, a)
-	if m == nil {
-		return
+func (s *Server) reinvite(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, m, err := s.loadMember(r, o, "reinvite")
+	if err != nil {
+		return err
 	}
 	if m.Status != ecistore.MemberInvited {
-		s.fail(w, r, http.StatusConflict, "problem.already_joined", nil)
-		return
+		return errAlreadyJoined
 	}
 	token := newToken()
-	m, err := s.db.Reinvite(r.Context(), a.In.ID, m.ID, hash(token), o.User.ID, s.now())
+	m, err = s.db.Reinvite(r.Context(), a.In.ID, m.ID, hash(token), o.User.ID, s.now())
 	switch {
 	case errors.Is(err, ecistore.ErrNotFound):
-		s.fail(w, r, http.StatusConflict, "problem.already_joined", nil)
-		return
+		return errAlreadyJoined
 	case errors.Is(err, ecistore.ErrConflict):
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	case err != nil:
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditReinvite, fmt.Sprint(a.In.ID, " ", m.ID))
+	s.audit(r, o.User.ID, audit.MemberReinvite, fmt.Sprint(a.In.ID, " ", m.ID))
 	for i := range a.Members {
 		if a.Members[i].ID == m.ID {
 			a.Members[i] = *m
 		}
 	}
-	s.showInvitationLink(w, r, o, a, m, token)
+	return s.showInvitationLink(w, r, o, a, m, token)
 }
 
 // ---- Invitations addressed to the signed-in user ----
@@ -175,43 +161,43 @@ func (s *Server) myInvitations(r *http.Request, o *organiser) ([]invitationRow, 
 }
 
 // myInvitation finds the request's {member} among the invitations
-// addressed to the organiser; anything else is "not valid", audited.
-func (s *Server) myInvitation(w http.ResponseWriter, r *http.Request, o *organiser) *ecistore.Invitation {
+// addressed to the organiser; anything else is "not valid"
+// (errInvitation), audited.
+func (s *Server) myInvitation(r *http.Request, o *organiser) (*ecistore.Invitation, error) {
 	id, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
 	if err == nil {
 		invs, err := s.db.InvitationsFor(r.Context(), o.User.Email, s.issuedAfter())
 		if err != nil {
-			s.internal(w, r, err)
-			return nil
+			return nil, err
 		}
 		for i := range invs {
 			if invs[i].ID == id {
-				return &invs[i]
+				return &invs[i], nil
 			}
 		}
 	}
-	s.audit(r.Context(), o.User.ID, auditInviteBad, "not addressed to "+o.User.Email+": "+r.PathValue("member"))
-	s.fail(w, r, http.StatusNotFound, "problem.invitation", nil)
-	return nil
+	s.audit(r, o.User.ID, audit.InvitationRefused, "not addressed to "+o.User.Email+": "+r.PathValue("member"))
+	return nil, errInvitation
 }
 
-func (s *Server) showMyInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
-	inv := s.myInvitation(w, r, o)
-	if inv == nil {
-		return
+func (s *Server) showMyInvitation(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	inv, err := s.myInvitation(r, o)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "invitation.title", invitationView{Action: fmt.Sprint("/invitations/mine/", inv.ID), Title: inv.Title, Name: inv.Name,
 		Expires: s.day(r, s.expires(&inv.Member))})
 	s.render.Render(w, http.StatusOK, "invitation", p)
+	return nil
 }
 
-func (s *Server) acceptMyInvitation(w http.ResponseWriter, r *http.Request, o *organiser) {
-	inv := s.myInvitation(w, r, o)
-	if inv == nil {
-		return
+func (s *Server) acceptMyInvitation(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	inv, err := s.myInvitation(r, o)
+	if err != nil {
+		return err
 	}
-	_, err := s.db.AcceptByEmail(r.Context(), inv.ID, o.User.Email, o.User.ID, s.issuedAfter(), s.now())
-	s.accepted(w, r, o, inv.InitiativeID, err)
+	_, err = s.db.AcceptByEmail(r.Context(), inv.ID, o.User.Email, o.User.ID, s.issuedAfter(), s.now())
+	return s.accepted(w, r, o, inv.InitiativeID, err)
 }
 
 // ---- Funding ----
@@ -261,33 +247,30 @@ type fundingView struct {
 	Versions []fundingVersion
 }
 
-// fundingSource loads the initiative and the request's {funding}; nil when
-// it answered.
-func (s *Server) fundingSource(w http.ResponseWriter, r *http.Request, o *organiser) (*access, *ecistore.Funding) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return nil, nil
+// fundingSource loads the initiative and the request's {funding}
+// (errNotFound when the initiative has no such source).
+func (s *Server) fundingSource(r *http.Request, o *organiser) (*access, *ecistore.Funding, error) {
+	a, err := s.load(r, o)
+	if err != nil {
+		return nil, nil, err
 	}
 	id, err := strconv.ParseInt(r.PathValue("funding"), 10, 64)
 	fs, ferr := s.db.Funding(r.Context(), a.In.ID)
 	if ferr != nil {
-		s.internal(w, r, ferr)
-		return nil, nil
+		return nil, nil, ferr
 	}
 	for i := range fs {
 		if err == nil && fs[i].ID == id {
-			return a, &fs[i]
+			return a, &fs[i], nil
 		}
 	}
-	s.notFound(w, r)
-	return nil, nil
+	return nil, nil, errNotFound
 }
 
-func (s *Server) fundingPage(w http.ResponseWriter, r *http.Request, a *access, fd *ecistore.Funding, status int, f *web.Form) {
+func (s *Server) fundingPage(w http.ResponseWriter, r *http.Request, a *access, fd *ecistore.Funding, status int, f *web.Form) error {
 	hs, err := s.db.History(r.Context(), a.In.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	names := map[string]string{}
 	for _, m := range a.Members {
@@ -324,46 +307,43 @@ func (s *Server) fundingPage(w http.ResponseWriter, r *http.Request, a *access, 
 		p.Flash = s.localizer(r).T("initiative.saved")
 	}
 	s.render.Render(w, status, "funding", p)
+	return nil
 }
 
-func (s *Server) showFunding(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a, fd := s.fundingSource(w, r, o)
-	if a == nil {
-		return
+func (s *Server) showFunding(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, fd, err := s.fundingSource(r, o)
+	if err != nil {
+		return err
 	}
-	s.fundingPage(w, r, a, fd, http.StatusOK, nil)
+	return s.fundingPage(w, r, a, fd, http.StatusOK, nil)
 }
 
-func (s *Server) updateFunding(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a, fd := s.fundingSource(w, r, o)
-	if a == nil {
-		return
+func (s *Server) updateFunding(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, fd, err := s.fundingSource(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Rep() {
-		s.deny(w, r, o, "funding edit")
-		return
+		return s.deny(r, o, "funding edit")
 	}
 	if !fundingOpen(a.In) {
-		s.fail(w, r, http.StatusConflict, "problem.frozen", nil)
-		return
+		return errFrozen
 	}
 	f, nf := s.readFunding(r)
 	if !f.Valid() {
-		s.fundingPage(w, r, a, fd, http.StatusUnprocessableEntity, f)
-		return
+		return s.fundingPage(w, r, a, fd, http.StatusUnprocessableEntity, f)
 	}
 	nf.ID, nf.InitiativeID = fd.ID, a.In.ID
 	if nf.Sponsor != fd.Sponsor || nf.AmountCents != fd.AmountCents || nf.Received != fd.Received {
 		if err := s.db.UpdateFunding(r.Context(), nf, o.User.ID, s.now()); errors.Is(err, ecistore.ErrNotFound) {
-			s.notFound(w, r)
-			return
+			return errNotFound
 		} else if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
-		s.audit(r.Context(), o.User.ID, auditFundingEdit, fmt.Sprint(a.In.ID, " ", fd.ID))
+		s.audit(r, o.User.ID, audit.FundingEdit, fmt.Sprint(a.In.ID, " ", fd.ID))
 	}
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d/funding/%d?saved=1", a.In.ID, fd.ID), http.StatusSeeOther)
+	return nil
 }
 
 // ---- The Commission asks for changes ----
@@ -379,22 +359,19 @@ func deadline(in *ecistore.Initiative) time.Time {
 
 // requestChanges records a reviewer's request for changes, which extends
 // the deadline of the decision to four months after submission (once).
-func (s *Server) requestChanges(w http.ResponseWriter, r *http.Request, o *organiser) {
-	a := s.load(w, r, o)
-	if a == nil {
-		return
+func (s *Server) requestChanges(w http.ResponseWriter, r *http.Request, o *organiser) error {
+	a, err := s.load(r, o)
+	if err != nil {
+		return err
 	}
 	if !a.Reviewer {
-		s.deny(w, r, o, "request changes")
-		return
+		return s.deny(r, o, "request changes")
 	}
 	if a.In.Status != ecistore.StatusSubmitted {
-		s.fail(w, r, http.StatusConflict, "problem.decided", nil)
-		return
+		return errDecided
 	}
 	if !a.In.ChangesRequestedAt.IsZero() {
-		s.fail(w, r, http.StatusConflict, "problem.changes_requested", nil)
-		return
+		return errChangesRequested
 	}
 	l := s.localizer(r)
 	r.ParseForm()
@@ -405,17 +382,15 @@ func (s *Server) requestChanges(w http.ResponseWriter, r *http.Request, o *organ
 		f.Add("changes", l.T("review.error_changes"))
 	}
 	if !f.Valid() {
-		s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
-		return
+		return s.renderInitiative(w, r, a, http.StatusUnprocessableEntity, f, nil)
 	}
 	if err := s.db.RequestChanges(r.Context(), a.In.ID, what, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
-		s.fail(w, r, http.StatusConflict, "problem.changes_requested", nil)
-		return
+		return errChangesRequested
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	s.audit(r.Context(), o.User.ID, auditChanges, fmt.Sprint(a.In.ID))
+	s.audit(r, o.User.ID, audit.ChangesRequested, fmt.Sprint(a.In.ID))
 	s.notifyGroup(r, a, "mail.changes_subject", "mail.changes_body")
 	http.Redirect(w, r, fmt.Sprintf("/initiatives/%d", a.In.ID), http.StatusSeeOther)
+	return nil
 }

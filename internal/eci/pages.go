@@ -26,8 +26,9 @@ func strengthName(l *i18n.Localizer, strength string) string {
 	return strength
 }
 
-func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	s.render.Render(w, http.StatusOK, "landing", s.page(r, "landing.title", nil))
+	return nil
 }
 
 // dashboardData is the data of the dashboard.
@@ -39,39 +40,40 @@ type dashboardData struct {
 	Invitations []invitationRow // pending invitations addressed to the user's e-mail address
 }
 
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, o *organiser) {
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, o *organiser) error {
 	d := dashboardData{Strength: strengthName(s.localizer(r), o.Session.Strength), LoginTime: o.Session.LoginDate}
 	var err error
 	if d.Initiatives, err = s.myInitiatives(r.Context(), s.localizer(r), o); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if d.Invitations, err = s.myInvitations(r, o); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if d.Reviewer, err = s.reviewer(r.Context(), o); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.render.Render(w, http.StatusOK, "dashboard", s.page(r, "dashboard.title", d))
+	return nil
 }
 
-func (s *Server) infoPage(name string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) infoPage(name string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		s.render.Render(w, http.StatusOK, "info_"+name, s.page(r, "info."+name+".title", nil))
+		return nil
 	}
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if err := s.db.Ping(r.Context()); err != nil {
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
+// healthz answers in plain text whether the database answers. A failure
+// is not logged: the prober calls again and again while the database is
+// down.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if s.db.Ping(r.Context()) != nil {
+		return &plainError{status: http.StatusServiceUnavailable, text: "database unavailable"}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
+	return nil
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, http.StatusNotFound, "problem.not_found", nil)
-}
+// notFound answers a path the portal does not have.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error { return errNotFound }

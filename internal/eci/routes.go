@@ -15,70 +15,83 @@ import (
 // routes lists the whole URL surface of the portal and the middleware on it.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	// page registers an endpoint of the portal's pages: its body is bounded
+	// to 1 MiB, and the signed-in organiser, if any, is loaded. draft is the
+	// same for the draft form, which carries the draft legal act (up to
+	// MaxDocument plus the texts). bare registers an endpoint that needs no
+	// session (files, the health check, the single-logout back channel).
+	page := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, http.MaxBytesHandler(s.withOrganiser(h), 1<<20))
+	}
+	draft := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, http.MaxBytesHandler(s.withOrganiser(h), MaxDocument+1<<20))
+	}
+	bare := func(pattern string, h http.Handler) { mux.Handle(pattern, http.MaxBytesHandler(h, 1<<20)) }
 
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
-	mux.HandleFunc("GET /static/{$}", s.notFound) // no listing of the folder
-	mux.Handle("GET /eci-static/", s.portalStatic())
-	mux.HandleFunc("GET /{$}", s.landing)
+	bare("GET /healthz", s.serve(s.healthz))
+	bare("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
+	bare("GET /static/{$}", s.serve(s.notFound)) // no listing of the folder
+	bare("GET /eci-static/", s.portalStatic())
+	page("GET /{$}", s.serve(s.landing))
 
 	// Logging in through the identity provider (CAS), and out.
-	mux.HandleFunc("GET /login", s.login)
-	mux.HandleFunc("GET /cas/callback", s.callback)
-	mux.HandleFunc("POST /cas/callback", s.singleLogout) // back channel, see below
-	mux.HandleFunc("GET /login/refused", s.loginRefused)
-	mux.HandleFunc("GET /login/failed", s.loginFailedPage)
-	mux.HandleFunc("POST /logout", s.logout)
-	mux.HandleFunc("POST /logout/everywhere", s.logoutEverywhere)
-	mux.HandleFunc("GET /logged-out", s.loggedOut)
+	page("GET /login", s.serve(s.login))
+	page("GET /cas/callback", s.serve(s.callback))
+	bare("POST /cas/callback", s.serve(s.singleLogout)) // back channel, see below
+	page("GET /login/refused", s.serve(s.loginRefused))
+	page("GET /login/failed", s.serve(s.loginFailedPage))
+	page("POST /logout", s.serve(s.logout))
+	page("POST /logout/everywhere", s.serve(s.logoutEverywhere))
+	page("GET /logged-out", s.serve(s.loggedOut))
 
 	// The organiser account.
-	mux.Handle("GET /dashboard", s.requireOrganiser(s.dashboard))
+	page("GET /dashboard", s.requireOrganiser(s.dashboard))
 
 	// Initiatives (issue 7). Who may do what is checked in each handler
 	// (load, repDraft): members see their initiative, the representative
 	// edits and submits it, reviewers see and decide submitted ones.
-	mux.Handle("GET /initiatives/new", s.requireOrganiser(s.newInitiative))
-	mux.Handle("POST /initiatives", s.requireOrganiser(s.createInitiative))
-	mux.Handle("GET /initiatives/{id}", s.requireOrganiser(s.showInitiative))
-	mux.Handle("GET /initiatives/{id}/edit", s.requireOrganiser(s.editInitiative))
-	mux.Handle("POST /initiatives/{id}/edit", s.requireOrganiser(s.updateInitiative))
-	mux.Handle("GET /initiatives/{id}/history", s.requireOrganiser(s.history))
-	mux.Handle("GET /initiatives/{id}/document", s.requireOrganiser(s.document))
-	mux.Handle("POST /initiatives/{id}/members", s.requireOrganiser(s.invite))
-	mux.Handle("GET /initiatives/{id}/details", s.requireOrganiser(s.details))
-	mux.Handle("POST /initiatives/{id}/details", s.requireOrganiser(s.saveDetails))
-	mux.Handle("POST /initiatives/{id}/contacts", s.requireOrganiser(s.contacts))
-	mux.Handle("POST /initiatives/{id}/funding", s.requireOrganiser(s.addFunding))
-	mux.Handle("POST /initiatives/{id}/submit", s.requireOrganiser(s.submit))
-	mux.Handle("POST /initiatives/{id}/collection", s.requireOrganiser(s.collectionStart))
-	mux.Handle("POST /initiatives/{id}/decision", s.requireOrganiser(s.decide))
-	mux.Handle("GET /invitations/{token}", s.requireOrganiser(s.showInvitation))
-	mux.Handle("POST /invitations/{token}", s.requireOrganiser(s.acceptInvitation))
-	mux.Handle("GET /review", s.requireOrganiser(s.reviewQueue))
-	mux.Handle("POST /initiatives/{id}/handover", s.requireOrganiser(s.handOver))
-	mux.Handle("POST /initiatives/{id}/members/{member}/remove", s.requireOrganiser(s.removeMember))
-	mux.Handle("POST /initiatives/{id}/members/{member}/reinvite", s.requireOrganiser(s.reinvite))
-	mux.Handle("GET /invitations/mine/{member}", s.requireOrganiser(s.showMyInvitation))
-	mux.Handle("POST /invitations/mine/{member}", s.requireOrganiser(s.acceptMyInvitation))
-	mux.Handle("GET /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.showFunding))
-	mux.Handle("POST /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.updateFunding))
-	mux.Handle("POST /initiatives/{id}/changes", s.requireOrganiser(s.requestChanges))
+	page("GET /initiatives/new", s.requireOrganiser(s.newInitiative))
+	draft("POST /initiatives", s.requireOrganiser(s.createInitiative))
+	page("GET /initiatives/{id}", s.requireOrganiser(s.showInitiative))
+	page("GET /initiatives/{id}/edit", s.requireOrganiser(s.editInitiative))
+	draft("POST /initiatives/{id}/edit", s.requireOrganiser(s.updateInitiative))
+	page("GET /initiatives/{id}/history", s.requireOrganiser(s.history))
+	page("GET /initiatives/{id}/document", s.requireOrganiser(s.document))
+	page("POST /initiatives/{id}/members", s.requireOrganiser(s.invite))
+	page("GET /initiatives/{id}/details", s.requireOrganiser(s.details))
+	page("POST /initiatives/{id}/details", s.requireOrganiser(s.saveDetails))
+	page("POST /initiatives/{id}/contacts", s.requireOrganiser(s.contacts))
+	page("POST /initiatives/{id}/funding", s.requireOrganiser(s.addFunding))
+	page("POST /initiatives/{id}/submit", s.requireOrganiser(s.submit))
+	page("POST /initiatives/{id}/collection", s.requireOrganiser(s.collectionStart))
+	page("POST /initiatives/{id}/decision", s.requireOrganiser(s.decide))
+	page("GET /invitations/{token}", s.requireOrganiser(s.showInvitation))
+	page("POST /invitations/{token}", s.requireOrganiser(s.acceptInvitation))
+	page("GET /review", s.requireOrganiser(s.reviewQueue))
+	page("POST /initiatives/{id}/handover", s.requireOrganiser(s.handOver))
+	page("POST /initiatives/{id}/members/{member}/remove", s.requireOrganiser(s.removeMember))
+	page("POST /initiatives/{id}/members/{member}/reinvite", s.requireOrganiser(s.reinvite))
+	page("GET /invitations/mine/{member}", s.requireOrganiser(s.showMyInvitation))
+	page("POST /invitations/mine/{member}", s.requireOrganiser(s.acceptMyInvitation))
+	page("GET /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.showFunding))
+	page("POST /initiatives/{id}/funding/{funding}", s.requireOrganiser(s.updateFunding))
+	page("POST /initiatives/{id}/changes", s.requireOrganiser(s.requestChanges))
 
 	// Information pages.
-	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
-	mux.HandleFunc("GET /accessibility", s.infoPage("accessibility"))
-	mux.HandleFunc("GET /help", s.infoPage("help"))
+	page("GET /privacy", s.serve(s.infoPage("privacy")))
+	page("GET /accessibility", s.serve(s.infoPage("accessibility")))
+	page("GET /help", s.serve(s.infoPage("help")))
 
-	mux.HandleFunc("/", s.notFound)
+	page("/", s.serve(s.notFound))
 
 	return web.Chain(mux,
 		web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {
-			s.fail(w, r, http.StatusInternalServerError, "problem.internal", nil)
+			// The panic is logged by the recoverer.
+			s.answerError(w, r, errInternal)
 		}),
 		web.Headers(s.secure),
 		web.CrossOrigin(func(w http.ResponseWriter, r *http.Request) {
-			s.fail(w, r, http.StatusForbidden, "problem.cross_origin", nil)
+			s.answerError(w, r, errCrossOrigin)
 		},
 			// The single-logout back channel is a server-to-server POST that
 			// uses no cookie; it ends a session only by naming its secret
@@ -88,25 +101,8 @@ func (s *Server) routes() http.Handler {
 			// Origin.)
 			"POST /cas/callback",
 		),
-		limitBody,
 		web.LanguageCookie(s.bundle.Has, s.secure, nil),
-		s.withOrganiser,
 	)
-}
-
-// limitBody bounds request bodies: 1 MiB, except the draft form, which
-// carries the draft legal act (up to MaxDocument plus the texts).
-func limitBody(next http.Handler) http.Handler {
-	small := http.MaxBytesHandler(next, 1<<20)
-	large := http.MaxBytesHandler(next, MaxDocument+1<<20)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if r.Method == http.MethodPost && (p == "/initiatives" || strings.HasPrefix(p, "/initiatives/") && strings.HasSuffix(p, "/edit")) {
-			large.ServeHTTP(w, r)
-			return
-		}
-		small.ServeHTTP(w, r)
-	})
 }
 
 // portalStatic serves the portal's own static files (its style sheet
@@ -116,7 +112,7 @@ func (s *Server) portalStatic() http.Handler {
 	fsrv := http.StripPrefix("/eci-static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
-			s.notFound(w, r)
+			s.answerError(w, r, errNotFound)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -142,13 +138,9 @@ func current(r *http.Request) *organiser {
 // into the request's context.
 func (s *Server) withOrganiser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if skipSession(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		sess, err := s.liveSession(r.Context(), r)
 		if err != nil && !errors.Is(err, errNoSession) {
-			s.internal(w, r, err)
+			s.answerError(w, r, err)
 			return
 		}
 		if sess != nil {
@@ -156,7 +148,7 @@ func (s *Server) withOrganiser(next http.Handler) http.Handler {
 			if err == nil {
 				r = r.WithContext(context.WithValue(r.Context(), organiserKey{}, &organiser{User: u, Session: sess}))
 			} else if !errors.Is(err, ecistore.ErrNotFound) {
-				s.internal(w, r, err)
+				s.answerError(w, r, err)
 				return
 			}
 		}
@@ -164,30 +156,22 @@ func (s *Server) withOrganiser(next http.Handler) http.Handler {
 	})
 }
 
-// skipSession reports requests that never need the session: static files,
-// the health check, and the single-logout back channel.
-func skipSession(r *http.Request) bool {
-	p := r.URL.Path
-	return len(p) >= 8 && p[:8] == "/static/" || strings.HasPrefix(p, "/eci-static/") || p == "/healthz" || (p == "/cas/callback" && r.Method == http.MethodPost)
-}
-
 // requireOrganiser sends visitors without a session to log in, and back here
-// afterwards.
-func (s *Server) requireOrganiser(h func(http.ResponseWriter, *http.Request, *organiser)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// afterwards (a POST without one is refused: its form cannot be carried
+// through the login).
+func (s *Server) requireOrganiser(h organiserHandler) http.Handler {
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		o := current(r)
 		if o == nil {
-			if r.Method == http.MethodGet {
-				next := r.URL.Path
-				if r.URL.RawQuery != "" {
-					next += "?" + r.URL.RawQuery
-				}
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-				return
+			if r.Method != http.MethodGet {
+				return errSessionExpired
 			}
-			s.fail(w, r, http.StatusUnauthorized, "problem.session_expired", nil)
-			return
+			next := r.URL.Path
+			if r.URL.RawQuery != "" {
+				next += "?" + r.URL.RawQuery
+			}
+			return redirect("/login?next=" + url.QueryEscape(next))
 		}
-		h(w, r, o)
+		return h(w, r, o)
 	})
 }

@@ -1,13 +1,13 @@
 package eci
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/casclient"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/i18n"
@@ -114,7 +115,9 @@ type Server struct {
 	mailer  Mailer
 	secure  bool // served over https: Secure cookies, HSTS
 	cookies web.Cookies
-	handler http.Handler
+	// auditLog writes the portal's security events to its database.
+	auditLog *audit.Log
+	handler  http.Handler
 }
 
 // NewServer checks cfg and builds the portal.
@@ -147,9 +150,10 @@ func NewServer(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, db: d.DB, bundle: d.Bundle, render: r, now: d.Now, mailer: d.Mailer,
-		cas:     &casclient.Client{BaseURL: cfg.IdPURL, HTTP: d.HTTPClient},
-		secure:  strings.HasPrefix(cfg.BaseURL, "https://"),
-		cookies: web.Cookies{Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		cas:      &casclient.Client{BaseURL: cfg.IdPURL, HTTP: d.HTTPClient},
+		secure:   strings.HasPrefix(cfg.BaseURL, "https://"),
+		cookies:  web.Cookies{Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		auditLog: &audit.Log{Store: d.DB, Logger: d.Logger, Now: d.Now},
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -280,42 +284,23 @@ func (s *Server) page(r *http.Request, titleKey string, data any) *web.Page {
 	return p
 }
 
-// fail shows the error page with a translated message. The cause is logged,
-// never shown.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msgKey string, cause error) {
-	if cause != nil {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", cause)
-	}
-	s.render.Render(w, status, "error", s.page(r, "problem.title", s.localizer(r).T(msgKey)))
+// audit records an event of the account userID caused by r, with r's
+// client address and User-Agent. The detail may carry text from the
+// request (a path value), so it is cleaned of control characters first.
+func (s *Server) audit(r *http.Request, userID string, kind audit.Kind, detail string) {
+	req := audit.Request{IP: peerIP(r), UserAgent: r.UserAgent()}
+	s.auditLog.Record(r.Context(), req, userID, kind, clean(detail, audit.MaxDetail))
 }
 
-// internal reports an unexpected error.
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
-		return
+// peerIP returns the address of the connection's peer. The portal trusts
+// no reverse proxy (it has no setting for one), so X-Forwarded-For is never
+// believed: behind a proxy, the proxy's address is recorded.
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	s.fail(w, r, http.StatusInternalServerError, "problem.internal", err)
-}
-
-// Audit event types.
-const (
-	auditLogin            = "LOGIN"
-	auditLoginRefused     = "LOGIN_REFUSED"
-	auditLogout           = "LOGOUT"
-	auditLogoutEverywhere = "LOGOUT_EVERYWHERE"
-	auditSingleLogout     = "SINGLE_LOGOUT"
-	auditReviewerRole     = "REVIEWER_ROLE"
-)
-
-// audit records an event. A failure to write is logged, not fatal: refusing
-// a login or a logout over an audit hiccup helps nobody, and the log shows
-// the gap.
-func (s *Server) audit(ctx context.Context, userID, typ, detail string) {
-	e := &ecistore.AuditEvent{UserID: userID, At: s.now(), Type: typ, Detail: clean(detail, 500)}
-	if err := s.db.AddAudit(context.WithoutCancel(ctx), e); err != nil {
-		s.log.Error("audit", "type", typ, "err", err)
-	}
-	s.log.Info("audit", "type", typ, "user", userID)
+	return host
 }
 
 // oneLine reads field of f as a one-line text of at most max characters.

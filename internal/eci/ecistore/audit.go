@@ -3,22 +3,19 @@ package ecistore
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"eulogin/internal/audit"
 )
 
-// AuditEvent is one entry of the portal's audit log.
-type AuditEvent struct {
-	ID     int64
-	UserID string // "" when the user is not known (a refused login)
-	At     time.Time
-	Type   string // e.g. LOGIN, LOGIN_REFUSED, LOGOUT, SINGLE_LOGOUT
-	Detail string
-}
+// The portal's audit log is kept here, written through audit.Log.
+var _ audit.Store = (*DB)(nil)
 
-// AddAudit appends e to the audit log and sets its ID.
-func (db *DB) AddAudit(ctx context.Context, e *AuditEvent) error {
-	err := db.queryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, detail) VALUES (?, ?, ?, ?) RETURNING id`,
-		e.UserID, ms(e.At), e.Type, e.Detail).Scan(&e.ID)
+// AddAudit appends e to the portal's audit log and sets its ID
+// (audit.Store). Its UserID is "" when the user is not known (a refused
+// login).
+func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
+	err := db.queryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.UserID, ms(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("ecistore: add audit event: %w", err)
 	}
@@ -26,17 +23,17 @@ func (db *DB) AddAudit(ctx context.Context, e *AuditEvent) error {
 }
 
 // AuditEvents returns the newest limit events of a user, newest first.
-func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]AuditEvent, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, at, type, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
+func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audit.Event, error) {
+	rows, err := db.query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: audit events: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEvent
+	var out []audit.Event
 	for rows.Next() {
-		var e AuditEvent
+		var e audit.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Type, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Kind, &e.IP, &e.UserAgent, &e.Detail); err != nil {
 			return nil, fmt.Errorf("ecistore: audit events: %w", err)
 		}
 		e.At = fromMS(at)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
 	"eulogin/internal/store/storetest"
 )
@@ -324,12 +325,13 @@ func testExpiry(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 func testAudit(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 	db := open(t)
 	ctx := t.Context()
-	events := []ecistore.AuditEvent{
-		{UserID: "u1", At: t0, Type: "LOGIN", Detail: "PASSWORD_SMS"},
-		{UserID: "u2", At: t0.Add(time.Second), Type: "LOGIN", Detail: "PASSWORD"},
-		{UserID: "u1", At: t0.Add(2 * time.Second), Type: "LOGOUT"},
-		{UserID: "", At: t0.Add(3 * time.Second), Type: "LOGIN_REFUSED", Detail: "INVALID_STRENGTH"},
-		{UserID: "u1", At: t0.Add(2 * time.Second), Type: "SINGLE_LOGOUT", Detail: "same time, later id"},
+	firefox := audit.Request{IP: "192.0.2.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}
+	events := []audit.Event{
+		{UserID: "u1", At: t0, Kind: audit.PortalLogin, Request: firefox, Detail: "PASSWORD_SMS"},
+		{UserID: "u2", At: t0.Add(time.Second), Kind: audit.PortalLogin, Request: audit.Request{IP: "2001:db8::1"}, Detail: "PASSWORD"},
+		{UserID: "u1", At: t0.Add(2 * time.Second), Kind: audit.PortalLogout, Request: firefox},
+		{UserID: "", At: t0.Add(3 * time.Second), Kind: audit.PortalLoginRefused, Detail: "INVALID_STRENGTH"},
+		{UserID: "u1", At: t0.Add(2 * time.Second), Kind: audit.PortalSingleLogout, Detail: "same time, later id"},
 	}
 	var lastID int64
 	for i := range events {
@@ -345,19 +347,19 @@ func testAudit(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 	if err != nil {
 		t.Fatalf("AuditEvents(u1) = %v", err)
 	}
-	want := []ecistore.AuditEvent{events[4], events[2], events[0]}
+	want := []audit.Event{events[4], events[2], events[0]}
 	if len(got) != len(want) {
 		t.Fatalf("AuditEvents(u1) = %+v, want %+v", got, want)
 	}
 	for i := range want {
-		if got[i].ID != want[i].ID || !got[i].At.Equal(want[i].At) || got[i].Type != want[i].Type || got[i].Detail != want[i].Detail || got[i].UserID != "u1" {
+		if got[i].ID != want[i].ID || !got[i].At.Equal(want[i].At) || got[i].Kind != want[i].Kind || got[i].Request != want[i].Request || got[i].Detail != want[i].Detail || got[i].UserID != "u1" {
 			t.Errorf("AuditEvents(u1)[%d] = %+v, want %+v", i, got[i], want[i])
 		}
 	}
 	if got, err := db.AuditEvents(ctx, "u1", 1); err != nil || len(got) != 1 || got[0].ID != events[4].ID {
 		t.Errorf("AuditEvents(u1, 1) = %+v, %v, want the newest only", got, err)
 	}
-	if got, err := db.AuditEvents(ctx, "", 10); err != nil || len(got) != 1 || got[0].Type != "LOGIN_REFUSED" {
+	if got, err := db.AuditEvents(ctx, "", 10); err != nil || len(got) != 1 || got[0].Kind != audit.PortalLoginRefused {
 		t.Errorf("AuditEvents(\"\") = %+v, %v, want the refused login", got, err)
 	}
 }
@@ -376,12 +378,12 @@ func testUnicode(t *testing.T, open func(t *testing.T) *ecistore.DB) {
 		if !equalUser(*got, *u) {
 			t.Errorf("User(%q) = %+v, want %+v", id, *got, *u)
 		}
-		e := &ecistore.AuditEvent{UserID: id, At: t0, Type: "LOGIN", Detail: s}
+		e := &audit.Event{UserID: id, At: t0, Kind: audit.PortalLogin, Request: audit.Request{UserAgent: s}, Detail: s}
 		if err := db.AddAudit(ctx, e); err != nil {
 			t.Fatalf("AddAudit() = %v", err)
 		}
-		if evs, err := db.AuditEvents(ctx, id, 1); err != nil || len(evs) != 1 || evs[0].Detail != s {
-			t.Errorf("AuditEvents(%q) = %+v, %v, want Detail %q", id, evs, err, s)
+		if evs, err := db.AuditEvents(ctx, id, 1); err != nil || len(evs) != 1 || evs[0].Detail != s || evs[0].UserAgent != s {
+			t.Errorf("AuditEvents(%q) = %+v, %v, want Detail and UserAgent %q", id, evs, err, s)
 		}
 		if users, err := db.DeleteSessionsByTicket(ctx, "t-"+s); err != nil || !slices.Equal(users, []string{id}) {
 			t.Errorf("DeleteSessionsByTicket(%q) = %q, %v, want [%q]", "t-"+s, users, err, id)
