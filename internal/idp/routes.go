@@ -29,21 +29,21 @@ func (s *Server) routes() http.Handler {
 
 	// Create an account, and the e-mailed links. The forms that take an
 	// address answer at one pace for known and unknown ones (pace.go).
-	mux.HandleFunc("GET /register", s.registerForm)
+	mux.HandleFunc("GET /register", s.serve(s.registerForm))
 	mux.Handle("POST /register", s.paced(s.register))
-	mux.HandleFunc("GET /password/new/{token}", s.linkForm)
-	mux.HandleFunc("POST /password/new/{token}", s.linkSetPassword)
+	mux.HandleFunc("GET /password/new/{token}", s.serve(s.linkForm))
+	mux.HandleFunc("POST /password/new/{token}", s.serve(s.linkSetPassword))
 	mux.Handle("POST /password/new/{token}/renew", s.paced(s.linkRenew))
-	mux.HandleFunc("GET /password/lost", s.lostForm)
+	mux.HandleFunc("GET /password/lost", s.serve(s.lostForm))
 	mux.Handle("POST /password/lost", s.paced(s.lost))
 
 	// Log in and out.
 	mux.HandleFunc("GET /login", s.loginForm)
-	mux.Handle("POST /login", s.paced(s.loginIdentify))
+	mux.Handle("POST /login", s.paced(writesOwnFailures(s.loginIdentify)))
 	mux.HandleFunc("GET /login/method", s.methodForm)
-	mux.Handle("POST /login/method", s.paced(s.methodChoose))
+	mux.Handle("POST /login/method", s.paced(writesOwnFailures(s.methodChoose)))
 	mux.HandleFunc("GET /login/password", s.passwordForm)
-	mux.Handle("POST /login/password", s.paced(s.passwordCheck))
+	mux.Handle("POST /login/password", s.paced(writesOwnFailures(s.passwordCheck)))
 	// The SMS step: "Mobile phone + SMS" after the password, step-up for an
 	// application that needs PASSWORD_SMS, and re-authentication before the
 	// account's numbers change (sms.go).
@@ -78,15 +78,15 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /proxy", s.cas.Proxy())
 
 	// My Account.
-	mux.Handle("GET /account", s.requireSession(s.account))
-	mux.Handle("GET /account/details", s.requireSession(s.detailsForm))
-	mux.Handle("POST /account/details", s.requireSession(s.details))
-	mux.Handle("GET /account/email", s.requireSession(s.emailForm))
-	mux.Handle("POST /account/email", s.requireSession(s.email))
-	mux.HandleFunc("GET /account/email/confirm/{token}", s.emailConfirmForm)
-	mux.HandleFunc("POST /account/email/confirm/{token}", s.emailConfirm)
-	mux.Handle("GET /account/password", s.requireSession(s.passwordChangeForm))
-	mux.Handle("POST /account/password", s.requireSession(s.passwordChange))
+	mux.Handle("GET /account", s.requireAccount(s.account))
+	mux.Handle("GET /account/details", s.requireAccount(s.detailsForm))
+	mux.Handle("POST /account/details", s.requireAccount(s.details))
+	mux.Handle("GET /account/email", s.requireAccount(s.emailForm))
+	mux.Handle("POST /account/email", s.requireAccount(s.email))
+	mux.HandleFunc("GET /account/email/confirm/{token}", s.serve(s.emailConfirmForm))
+	mux.HandleFunc("POST /account/email/confirm/{token}", s.serve(s.emailConfirm))
+	mux.Handle("GET /account/password", s.requireAccount(s.passwordChangeForm))
+	mux.Handle("POST /account/password", s.requireAccount(s.passwordChange))
 	mux.Handle("GET /account/phones", s.requireSession(s.phones))
 	mux.Handle("GET /account/phones/add", s.requireSession(s.phoneAddForm))
 	mux.Handle("POST /account/phones/add", s.requireSession(s.phoneAdd))
@@ -111,12 +111,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/devices/{id}/remove", s.requireSession(s.deviceRemove))
 	mux.Handle("GET /account/devices/{id}/pin", s.requireSession(s.devicePINForm))
 	mux.Handle("POST /account/devices/{id}/pin", s.requireSession(s.devicePIN))
-	mux.Handle("GET /account/events", s.requireSession(s.events))
-	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
-	mux.Handle("POST /account/options", s.requireSession(s.options))
-	mux.Handle("GET /account/delete", s.requireSession(s.deleteForm))
-	mux.Handle("POST /account/delete", s.requireSession(s.deleteAccount))
-	mux.HandleFunc("GET /account/deleted", s.deleted)
+	mux.Handle("GET /account/events", s.requireAccount(s.events))
+	mux.Handle("GET /account/options", s.requireAccount(s.optionsForm))
+	mux.Handle("POST /account/options", s.requireAccount(s.options))
+	mux.Handle("GET /account/delete", s.requireAccount(s.deleteForm))
+	mux.Handle("POST /account/delete", s.requireAccount(s.deleteAccount))
+	mux.HandleFunc("GET /account/deleted", s.serve(s.deleted))
 
 	// Information pages.
 	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
@@ -125,9 +125,9 @@ func (s *Server) routes() http.Handler {
 
 	// Development only: the outbox of e-mails (and SMS).
 	if s.cfg.IsDev() {
-		mux.HandleFunc("GET /dev/outbox", s.outbox)
-		mux.HandleFunc("GET /dev/outbox/{id}", s.outboxItem)
-		mux.HandleFunc("GET /dev/outbox/{id}/html", s.outboxHTML)
+		mux.HandleFunc("GET /dev/outbox", s.serve(s.outbox))
+		mux.HandleFunc("GET /dev/outbox/{id}", s.serve(s.outboxItem))
+		mux.HandleFunc("GET /dev/outbox/{id}/html", s.serve(s.outboxHTML))
 	}
 
 	mux.HandleFunc("/", s.notFound)
