@@ -12,6 +12,16 @@ import (
 	"eulogin/internal/web"
 )
 
+// The failures of the pages of this file and of the e-mailed links.
+var (
+	// errEmailTaken: the new address of a change got an account of its own
+	// between the request and the confirmation.
+	errEmailTaken = &pageError{status: http.StatusConflict, key: "confirm_email.conflict"}
+	// errMailNotSent: the e-mail of a request could not be sent; the user
+	// may try again later.
+	errMailNotSent = &pageError{status: http.StatusServiceUnavailable, key: "error.mail"}
+)
+
 // accountData is the data of the My Account overview.
 type accountData struct {
 	User      *store.User
@@ -53,7 +63,7 @@ func langName(tag string) string {
 
 // account is the My Account overview. The sections for mobile phones,
 // mobile devices and security keys join it with their factors.
-func (s *Server) account(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) account(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "account.title")
 	if r.URL.Query().Get("done") != "" {
 		if key := "account.done." + r.URL.Query().Get("done"); p.L.Has(key) {
@@ -62,22 +72,22 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	}
 	events, err := s.eventRows(r, p, si.user.ID, 5)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p.Data = &accountData{User: si.user, EmailLang: langName(si.user.EmailLang), Strength: si.sess.Strength, Events: events}
 	s.render.Render(w, http.StatusOK, "account", p)
+	return nil
 }
 
-func (s *Server) events(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) events(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "events.title")
 	events, err := s.eventRows(r, p, si.user.ID, 100)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p.Data = &accountData{User: si.user, Events: events}
 	s.render.Render(w, http.StatusOK, "events", p)
+	return nil
 }
 
 func langOptions() []web.Option {
@@ -88,28 +98,28 @@ func langOptions() []web.Option {
 	return opts
 }
 
-func (s *Server) detailsForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) detailsForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "details.title")
 	p.Form.Values.Set("first_name", si.user.FirstName)
 	p.Form.Values.Set("last_name", si.user.LastName)
 	p.Form.Values.Set("email_lang", si.user.EmailLang)
 	p.Data = &registerData{Languages: langOptions()}
 	s.render.Render(w, http.StatusOK, "details", p)
+	return nil
 }
 
 // details saves the names and the e-mail language.
-func (s *Server) details(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) details(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "details.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	p.Data = &registerData{Languages: langOptions()}
 	if bad := p.Form.DropUnreadable("first_name", "last_name", "email_lang"); bad != "" {
 		p.Form.Add(bad, p.L.T("form.invalid_text"))
 		s.render.Render(w, http.StatusBadRequest, "details", p)
-		return
+		return nil
 	}
 	first := checkName(p, "first_name", "register.first_name_empty", "register.name_format")
 	last := checkName(p, "last_name", "register.last_name_empty", "register.name_format")
@@ -119,14 +129,14 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	}
 	if !p.Form.Valid() {
 		s.render.Render(w, http.StatusBadRequest, "details", p)
-		return
+		return nil
 	}
 	if err := s.db.UpdateProfile(r.Context(), si.user.ID, first, last, lang, s.now()); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, si.user.ID, audit.ProfileUpdated, "")
 	http.Redirect(w, r, "/account?done=details", http.StatusSeeOther)
+	return nil
 }
 
 // verifyCurrentPassword checks the password of a signed-in user for a
@@ -145,26 +155,25 @@ func (s *Server) verifyCurrentPassword(r *http.Request, p *web.Page, u *store.Us
 	return true, nil
 }
 
-func (s *Server) passwordChangeForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) passwordChangeForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "change_password.title")
 	p.Data = &linkData{Email: si.user.Email, Rules: s.policyRules(p)}
 	s.render.Render(w, http.StatusOK, "change_password", p)
+	return nil
 }
 
 // passwordChange sets a new password. The current one is needed; every
 // other session of the account ends and this one gets a new id.
-func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "change_password.title")
 	p.Data = &linkData{Email: si.user.Email, Rules: s.policyRules(p)}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	ok, err := s.verifyCurrentPassword(r, p, si.user, "current_password")
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	pw := s.checkNewPassword(p, si.user, "password", "password_confirm")
 	if ok && p.Form.Valid() && pw == p.Form.Raw("current_password") {
@@ -172,51 +181,47 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, si *sign
 	}
 	if !ok || !p.Form.Valid() {
 		s.render.Render(w, http.StatusBadRequest, "change_password", p)
-		return
+		return nil
 	}
 	hash, err := s.hasher.For(s.clientIP(r)).Hash(r.Context(), pw)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if err := s.db.SetPasswordHash(r.Context(), si.user.ID, hash, s.now(), true); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if err := s.sessions.EndOthers(r.Context(), si.user.ID, si.sess); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if err := s.db.KillEmailTokens(r.Context(), si.user.ID, purposeReset, s.now()); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if _, err := s.sessions.Start(r.Context(), w, r, session.Info{
 		UserID: si.user.ID, Strength: si.sess.Strength, Factors: si.sess.Factors, IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 	}); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, si.user.ID, audit.PasswordChanged, "")
 	s.sendMail(r.Context(), recipient(si.user), notify.PasswordChanged, map[string]any{"time": s.now()})
 	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) emailForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) emailForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "change_email.title")
 	p.Data = &linkData{Email: si.user.Email}
 	s.render.Render(w, http.StatusOK, "change_email", p)
+	return nil
 }
 
 // email starts a change of address: a link to the new address, a notice to
 // the old one. An address that already has an account gets no link, but
 // the page says the same, so it does not reveal that account.
-func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "change_email.title")
 	p.Data = &linkData{Email: si.user.Email}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	email := checkEmail(p, "email")
@@ -230,20 +235,18 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 	}
 	ok, err := s.verifyCurrentPassword(r, p, si.user, "current_password")
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if !ok || !p.Form.Valid() {
 		s.render.Render(w, http.StatusBadRequest, "change_email", p)
-		return
+		return nil
 	}
 	if until, err := s.mailQuota(r, email); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if !until.IsZero() {
 		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.render.Render(w, http.StatusTooManyRequests, "change_email", p)
-		return
+		return nil
 	}
 	_, err = s.db.UserByEmail(r.Context(), email)
 	switch {
@@ -253,24 +256,22 @@ func (s *Server) email(w http.ResponseWriter, r *http.Request, si *signedIn) {
 		if err := s.db.PutEmailToken(r.Context(), &store.EmailToken{
 			Hash: hash, UserID: si.user.ID, Purpose: purposeEmail, Data: email, CreatedAt: now, ExpiresAt: now.Add(s.cfg.LinkTTL),
 		}); err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		to := recipient(si.user)
 		to.Email = email
 		if err := s.sendMail(r.Context(), to, notify.EmailChange, map[string]any{"link": s.link("/account/email/confirm/" + token), "new": email, "hours": s.linkHours()}); err != nil {
-			s.mailFailed(w, r, err)
-			return
+			return mailFailed(err)
 		}
 	case err != nil:
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.sendMail(r.Context(), recipient(si.user), notify.EmailChangeNotice, map[string]any{"old": si.user.Email, "new": email})
 	s.audit(r, si.user.ID, audit.EmailChangeRequested, "")
 	done := s.page(r, "change_email_sent.title")
 	done.Data = map[string]string{"Email": email}
 	s.render.Render(w, http.StatusOK, "change_email_sent", done)
+	return nil
 }
 
 // emailLink finds a valid e-mail change link.
@@ -295,70 +296,67 @@ func (s *Server) emailLink(r *http.Request) (*store.EmailToken, *store.User, err
 
 // emailConfirmForm shows the confirmation button. Opening the link changes
 // nothing (mail scanners open links); the POST does.
-func (s *Server) emailConfirmForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) emailConfirmForm(w http.ResponseWriter, r *http.Request) error {
 	t, _, err := s.emailLink(r)
 	if errors.Is(err, store.ErrNotFound) {
 		s.render.Render(w, http.StatusGone, "link_dead", s.page(r, "link_dead.title"))
-		return
+		return nil
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p := s.page(r, "confirm_email.title")
 	p.Data = map[string]string{"Email": t.Data, "Action": r.URL.Path}
 	s.render.Render(w, http.StatusOK, "confirm_email", p)
+	return nil
 }
 
-func (s *Server) emailConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) emailConfirm(w http.ResponseWriter, r *http.Request) error {
 	t, u, err := s.emailLink(r)
 	if errors.Is(err, store.ErrNotFound) {
 		s.render.Render(w, http.StatusGone, "link_dead", s.page(r, "link_dead.title"))
-		return
+		return nil
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	err = s.db.ChangeEmailWithToken(r.Context(), t.Hash, u.ID, t.Data, s.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.render.Render(w, http.StatusGone, "link_dead", s.page(r, "link_dead.title"))
-		return
+		return nil
 	case errors.Is(err, store.ErrConflict):
-		s.fail(w, r, http.StatusConflict, "confirm_email.conflict", nil)
-		return
+		return errEmailTaken
 	case err != nil:
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, u.ID, audit.EmailChanged, "")
 	s.sendMail(r.Context(), recipient(u), notify.EmailChanged, map[string]any{"old": u.Email, "new": t.Data})
 	p := s.page(r, "confirm_email.done_title")
 	p.Data = map[string]string{"Email": t.Data}
 	s.render.Render(w, http.StatusOK, "confirm_email_done", p)
+	return nil
 }
 
-func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "delete.title")
 	p.Data = &linkData{Email: si.user.Email}
 	s.render.Render(w, http.StatusOK, "delete", p)
+	return nil
 }
 
 // deleteAccount removes the account and everything kept about it, after the
 // password and an explicit confirmation.
-func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "delete.title")
 	p.Data = &linkData{Email: si.user.Email}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	ok, err := s.verifyCurrentPassword(r, p, si.user, "current_password")
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	// After the password: the errors are listed in page order.
 	if !p.Form.Checked("confirm") {
@@ -366,7 +364,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 	}
 	if !ok || !p.Form.Valid() {
 		s.render.Render(w, http.StatusBadRequest, "delete", p)
-		return
+		return nil
 	}
 	// The applications entered in this session hear of it while the
 	// account still exists.
@@ -374,8 +372,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 		s.log.Error("single logout before deleting an account", "err", err)
 	}
 	if err := s.db.DeleteUser(r.Context(), si.user.ID); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if err := s.forgetFailures(r, si.user.Email); err != nil {
 		s.log.Error("forget the failures of a deleted account", "err", err)
@@ -386,8 +383,10 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, si *signe
 	s.sendMail(r.Context(), recipient(si.user), notify.AccountDeleted, map[string]any{"time": s.now()})
 	s.sessions.End(r.Context(), w, r)
 	http.Redirect(w, r, "/account/deleted", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) deleted(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleted(w http.ResponseWriter, r *http.Request) error {
 	s.render.Render(w, http.StatusOK, "deleted", s.page(r, "deleted.title"))
+	return nil
 }

@@ -42,18 +42,6 @@ func (s *Server) secondFactors(ctx context.Context, userID string) (int, error) 
 	return n + len(devices), nil
 }
 
-// secondFactorPathExcept returns the page of the second factor a
-// re-authentication of userID would ask, not counting the app device id
-// ("" none: a device whose PIN is forgotten cannot re-authenticate its own
-// reset); "" when the account has none.
-func (s *Server) secondFactorPathExcept(ctx context.Context, userID, id string) (string, error) {
-	st, err := s.machine.SecondFactor(ctx, userID, id)
-	if err != nil || st == "" {
-		return "", err
-	}
-	return stepPaths[st], nil
-}
-
 // appPushData is the data of the page that waits for the app.
 type appPushData struct {
 	Lead      string

@@ -28,28 +28,31 @@ func (s *Server) devicePINPage(w http.ResponseWriter, r *http.Request, p *web.Pa
 }
 
 // devicePINForm asks for the password and a new PIN.
-func (s *Server) devicePINForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok || s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID) {
-		return
+func (s *Server) devicePINForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
+	}
+	if err := s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID); err != nil {
+		return err
 	}
 	s.devicePINPage(w, r, s.page(r, "device_pin.title"), d, http.StatusOK)
+	return nil
 }
 
 // devicePIN resets the PIN.
-func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok {
-		return
+func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "device_pin.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
-	if s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID) {
-		return
+	if err := s.needsReauthExcept(w, r, si, pinResetPath(d.ID), d.ID); err != nil {
+		return err
 	}
 	pin, confirm := p.Form.Raw("pin"), p.Form.Raw("pin_confirm")
 	switch err := mobileapp.CheckPIN(pin, s.pinLength()); {
@@ -67,29 +70,27 @@ func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn)
 	if p.Form.Valid() {
 		ok, err := s.verifyCurrentPassword(r, p, si.user, "current_password")
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		if !ok {
 			s.devicePINPage(w, r, p, d, http.StatusBadRequest)
-			return
+			return nil
 		}
 	}
 	if !p.Form.Valid() {
 		s.devicePINPage(w, r, p, d, http.StatusBadRequest)
-		return
+		return nil
 	}
 	if err := s.app.ResetPIN(r.Context(), si.user.ID, d.ID, pin); errors.Is(err, mobileapp.ErrUnknownDevice) {
-		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.useReauth(r, si)
 	s.audit(r, si.user.ID, audit.AppPINReset, d.Name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=pin_reset", http.StatusSeeOther)
+	return nil
 }
 
 // appRemoved audits and e-mails the removal of device d by the app itself

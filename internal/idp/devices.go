@@ -76,33 +76,31 @@ func (s *Server) deviceRows(r *http.Request, l *i18n.Localizer, userID string) (
 }
 
 // devices lists the devices of the account.
-func (s *Server) devices(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) devices(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "devices.title")
 	if key := "devices.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
 		p.Flash = p.L.T(key)
 	}
 	rows, err := s.deviceRows(r, p.L, si.user.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p.Data = &devicesData{Devices: rows}
 	s.render.Render(w, http.StatusOK, "devices", p)
+	return nil
 }
 
-// ownDevice returns the confirmed device {id} of the account, or answers
-// 404.
-func (s *Server) ownDevice(w http.ResponseWriter, r *http.Request, si *signedIn) (*store.AppDevice, bool) {
+// ownDevice returns the confirmed device {id} of the account, or
+// errNotFound.
+func (s *Server) ownDevice(r *http.Request, si *signedIn) (*store.AppDevice, error) {
 	d, err := s.db.AppDeviceByID(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) || err == nil && (d.UserID != si.user.ID || d.ConfirmedAt.IsZero()) {
-		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
-		return nil, false
+		return nil, errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	return d, true
+	return d, nil
 }
 
 func (s *Server) pinLength() int {
@@ -119,12 +117,13 @@ func (s *Server) deviceAddPage(w http.ResponseWriter, r *http.Request, p *web.Pa
 }
 
 // deviceAddForm is step 1 of adding a device: its name and the PIN.
-func (s *Server) deviceAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deviceAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	next := safeNext(r.URL.Query().Get("next"))
-	if s.needsReauth(w, r, si, withNext("/account/devices/add", next)) {
-		return
+	if err := s.needsReauth(w, r, si, withNext("/account/devices/add", next)); err != nil {
+		return err
 	}
 	s.deviceAddPage(w, r, s.page(r, "device_add.title"), next, http.StatusOK)
+	return nil
 }
 
 // enrolKey is where the enrolment a session is showing is kept (the table
@@ -164,16 +163,15 @@ func (s *Server) loadEnrol(r *http.Request, si *signedIn) (*enrolEntry, error) {
 }
 
 // deviceAdd checks the name and the PIN and starts the enrolment.
-func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "device_add.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	next := safeNext(p.Form.Get("next"))
-	if s.needsReauth(w, r, si, withNext("/account/devices/add", next)) {
-		return
+	if err := s.needsReauth(w, r, si, withNext("/account/devices/add", next)); err != nil {
+		return err
 	}
 	name := checkDeviceName(p, "name")
 	pin, confirm := p.Form.Raw("pin"), p.Form.Raw("pin_confirm")
@@ -190,20 +188,19 @@ func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn)
 	}
 	if !p.Form.Valid() {
 		s.deviceAddPage(w, r, p, next, http.StatusBadRequest)
-		return
+		return nil
 	}
 	en, err := s.app.StartEnrolment(r.Context(), si.user.ID, name, pin)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.useReauth(r, si)
 	if err := s.saveEnrol(r, si, &enrolEntry{ID: en.ID, URI: en.URI, Next: next}); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, si.user.ID, audit.AppEnrolmentStarted, name)
 	http.Redirect(w, r, "/account/devices/add/scan", http.StatusSeeOther)
+	return nil
 }
 
 // enrolState returns the enrolment the session shows and its state; on a
@@ -229,24 +226,21 @@ func (s *Server) enrolState(r *http.Request, si *signedIn, e *enrolEntry) (strin
 
 // deviceScanPage shows the QR code of the enrolment, or moves on once the
 // app confirmed it.
-func (s *Server) deviceScanPage(w http.ResponseWriter, r *http.Request, si *signedIn, posted bool) {
+func (s *Server) deviceScanPage(w http.ResponseWriter, r *http.Request, si *signedIn, posted bool) error {
 	e, err := s.loadEnrol(r, si)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if e == nil {
-		http.Redirect(w, r, "/account/devices/add", http.StatusSeeOther)
-		return
+		return redirect("/account/devices/add")
 	}
 	st, d, err := s.enrolState(r, si, e)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if st == mobileapp.EnrolConfirmed {
 		http.Redirect(w, r, "/account/devices/added?"+addedQuery(d.ID, e.Next), http.StatusSeeOther)
-		return
+		return nil
 	}
 	p := s.page(r, "device_scan.title")
 	p.Step = step(p, 2, 2)
@@ -267,11 +261,11 @@ func (s *Server) deviceScanPage(w http.ResponseWriter, r *http.Request, si *sign
 	}
 	if !data.Expired {
 		if data.Image, err = qrImage(e.URI); err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 	}
 	s.render.Render(w, status, "device_scan", p)
+	return nil
 }
 
 func addedQuery(id, next string) string {
@@ -283,27 +277,26 @@ func addedQuery(id, next string) string {
 }
 
 // deviceScan is step 2 of adding a device: the QR code for the app.
-func (s *Server) deviceScan(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	s.deviceScanPage(w, r, si, false)
+func (s *Server) deviceScan(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	return s.deviceScanPage(w, r, si, false)
 }
 
 // deviceScanned is the button "I have scanned the code" (and what the
 // page's script submits once the enrolment is confirmed).
-func (s *Server) deviceScanned(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	s.deviceScanPage(w, r, si, true)
+func (s *Server) deviceScanned(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	return s.deviceScanPage(w, r, si, true)
 }
 
 // deviceScanStatus is the JSON state of the enrolment, long-polled by the
 // page's script (?wait=seconds).
-func (s *Server) deviceScanStatus(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deviceScanStatus(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	e, err := s.loadEnrol(r, si)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if e == nil {
 		writeStatus(w, "gone", true)
-		return
+		return nil
 	}
 	if wait := statusWait(r); wait > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
@@ -312,26 +305,25 @@ func (s *Server) deviceScanStatus(w http.ResponseWriter, r *http.Request, si *si
 	}
 	st, _, err := s.enrolState(r, si, e)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	writeStatus(w, st, st == mobileapp.EnrolConfirmed || st == mobileapp.EnrolExpired)
+	return nil
 }
 
 // deviceAdded is the confirmation on the computer.
-func (s *Server) deviceAdded(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) deviceAdded(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	d, err := s.db.AppDeviceByID(r.Context(), r.URL.Query().Get("id"))
 	if errors.Is(err, store.ErrNotFound) || err == nil && (d.UserID != si.user.ID || d.ConfirmedAt.IsZero()) {
-		http.Redirect(w, r, "/account/devices", http.StatusSeeOther)
-		return
+		return redirect("/account/devices")
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p := s.page(r, "device_added.title")
 	p.Data = &deviceFormData{Name: d.Name, Next: safeNext(r.URL.Query().Get("next"))}
 	s.render.Render(w, http.StatusOK, "device_added", p)
+	return nil
 }
 
 func (s *Server) deviceRenamePage(w http.ResponseWriter, r *http.Request, p *web.Page, d *store.AppDevice, status int) {
@@ -343,38 +335,38 @@ func (s *Server) deviceRenamePage(w http.ResponseWriter, r *http.Request, p *web
 }
 
 // deviceRenameForm asks for a device's new name.
-func (s *Server) deviceRenameForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok {
-		return
+func (s *Server) deviceRenameForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
 	}
 	s.deviceRenamePage(w, r, s.page(r, "device_rename.title"), d, http.StatusOK)
+	return nil
 }
 
 // deviceRename renames a device.
-func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok {
-		return
+func (s *Server) deviceRename(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "device_rename.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	name := checkDeviceName(p, "name")
 	if !p.Form.Valid() {
 		s.deviceRenamePage(w, r, p, d, http.StatusBadRequest)
-		return
+		return nil
 	}
 	if err := s.db.RenameAppDevice(r.Context(), si.user.ID, d.ID, name); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, si.user.ID, audit.AppDeviceRenamed, d.Name+" → "+name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRenamed, map[string]any{"old": d.Name, "device": name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=renamed", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) deviceRemovePage(w http.ResponseWriter, r *http.Request, p *web.Page, d *store.AppDevice, status int) {
@@ -383,92 +375,90 @@ func (s *Server) deviceRemovePage(w http.ResponseWriter, r *http.Request, p *web
 }
 
 // deviceRemoveForm asks to confirm the removal of a device.
-func (s *Server) deviceRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok {
-		return
+func (s *Server) deviceRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
 	}
-	if s.needsReauth(w, r, si, r.URL.Path) {
-		return
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
 	}
 	p := s.page(r, "device_remove.title")
 	status := http.StatusOK
 	if last, err := s.lastRequired(r, si); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if last {
 		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
 		status = http.StatusConflict
 	}
 	s.deviceRemovePage(w, r, p, d, status)
+	return nil
 }
 
 // deviceRemove removes a device; its pending requests and QR challenges die
 // with it.
-func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	d, ok := s.ownDevice(w, r, si)
-	if !ok {
-		return
+func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	d, err := s.ownDevice(r, si)
+	if err != nil {
+		return err
 	}
-	if s.needsReauth(w, r, si, r.URL.Path) {
-		return
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
 	}
 	if last, err := s.lastRequired(r, si); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if last {
 		p := s.page(r, "device_remove.title")
 		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
 		s.deviceRemovePage(w, r, p, d, http.StatusConflict)
-		return
+		return nil
 	}
 	if err := s.db.DeleteAppDevice(r.Context(), si.user.ID, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.useReauth(r, si)
 	s.audit(r, si.user.ID, audit.AppDeviceRemoved, d.Name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=removed", http.StatusSeeOther)
+	return nil
 }
 
 // devicesDeleteForm is the confirmation of "Delete all my devices".
-func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "devices_delete.title")
 	rows, err := s.deviceRows(r, p.L, si.user.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p.Data = &deviceFormData{Count: len(rows)}
 	s.render.Render(w, http.StatusOK, "devices_delete", p)
+	return nil
 }
 
 // devicesDelete is the panic button: every device of the account goes, with
 // its pending requests, challenges and enrolments. An account that always
 // requires multi-factor authentication keeps at least its numbers; without
 // one it must switch the option off first, or it could not log in.
-func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	if si.user.RequireMFA {
 		n, err := s.db.CountPhones(r.Context(), si.user.ID)
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		if n == 0 {
 			p := s.page(r, "devices_delete.title")
 			p.Form.Add("confirm", p.L.T("devices_delete.last_required"))
 			p.Data = &deviceFormData{}
 			s.render.Render(w, http.StatusConflict, "devices_delete", p)
-			return
+			return nil
 		}
 	}
 	n, err := s.db.DeleteAppDevices(r.Context(), si.user.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, si.user.ID, audit.AppDevicesDeleted, strconv.FormatInt(n, 10))
 	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]any{"count": strconv.FormatInt(n, 10), "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=deleted_all", http.StatusSeeOther)
+	return nil
 }

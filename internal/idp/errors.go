@@ -43,6 +43,10 @@ var (
 	// A service URL that no registered service matches (CAS): a page,
 	// never a redirect.
 	errUnknownService = &pageError{status: http.StatusBadRequest, key: "error.unknown_service", title: "error.unknown_service_title"}
+	// A form posted from another site (web.CrossOrigin).
+	errCrossOrigin = &pageError{status: http.StatusForbidden, key: "error.cross_origin"}
+	// A handler panicked; web.Recoverer logged it.
+	errPanic = &pageError{status: http.StatusInternalServerError, key: "error.internal"}
 )
 
 // redirect sends the browser to a URL (303): the next step of a flow, or
@@ -60,25 +64,36 @@ func (s *Server) serve(h handler) http.HandlerFunc {
 	}
 }
 
-// answerError writes the answer of a handler's error.
+// answerError writes the answer of a handler's error: a page with a
+// translated message (the cause, when unexpected, logged and never shown),
+// or a redirect.
 func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	var to redirect
-	var pe *pageError
-	switch {
-	case errors.As(err, &to):
+	if errors.As(err, &to) {
 		http.Redirect(w, r, string(to), http.StatusSeeOther)
-	case errors.As(err, &pe) && pe.title != "":
-		p := s.page(r, pe.title)
-		p.Data = p.L.T(pe.key)
-		s.render.Render(w, pe.status, "error", p)
-	case errors.As(err, &pe):
-		s.fail(w, r, pe.status, pe.key, nil)
-	case errors.Is(err, password.ErrBusy):
-		s.fail(w, r, http.StatusServiceUnavailable, "error.busy", nil)
-	case errors.Is(err, context.Canceled):
-	default:
-		s.fail(w, r, http.StatusInternalServerError, "error.internal", err)
+		return
 	}
+	if errors.Is(err, context.Canceled) {
+		return // the client left
+	}
+	pe := &pageError{status: http.StatusInternalServerError, key: "error.internal"}
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, password.ErrBusy):
+		pe = &pageError{status: http.StatusServiceUnavailable, key: "error.busy"}
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if pe.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	title := pe.title
+	if title == "" {
+		title = "error.title"
+	}
+	p := s.page(r, title)
+	p.Data = p.L.T(pe.key)
+	s.render.Render(w, pe.status, "error", p)
 }
 
 // parseForm parses the body of a POST; a malformed one is a bad request.
@@ -87,13 +102,4 @@ func parseForm(r *http.Request) error {
 		return errBadRequest
 	}
 	return nil
-}
-
-// requireAccount is requireSession for an accountHandler.
-func (s *Server) requireAccount(h accountHandler) http.Handler {
-	return s.requireSession(func(w http.ResponseWriter, r *http.Request, si *signedIn) {
-		if err := h(w, r, si); err != nil {
-			s.answerError(w, r, err)
-		}
-	})
 }

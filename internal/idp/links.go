@@ -95,52 +95,48 @@ func (s *Server) policyRules(p *web.Page) []string {
 
 // linkForm opens an e-mailed link: the password form while it is valid, the
 // re-request form once it has expired.
-func (s *Server) linkForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) linkForm(w http.ResponseWriter, r *http.Request) error {
 	t, u, state, err := s.lookupLink(r, r.PathValue("token"))
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.linkPage(w, r, s.page(r, "link_password.title"), 0, t, u, state)
+	return nil
 }
 
 // linkSetPassword sets the password with a valid link, which dies with it.
-func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) error {
 	t, u, state, err := s.lookupLink(r, r.PathValue("token"))
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p := s.page(r, "link_password.title")
 	if state != linkValid {
 		s.linkPage(w, r, p, 0, t, u, state)
-		return
+		return nil
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	pw := s.checkNewPassword(p, u, "password", "password_confirm")
 	if !p.Form.Valid() {
 		s.linkPage(w, r, p, http.StatusBadRequest, t, u, state)
-		return
+		return nil
 	}
 	hash, err := s.hasher.For(s.clientIP(r)).Hash(r.Context(), pw)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	reset := t.Purpose == purposeReset || !u.PasswordChangedAt.IsZero()
 	err = s.db.SetPasswordWithToken(r.Context(), t.Hash, u.ID, hash, s.now(), reset)
 	if errors.Is(err, store.ErrNotFound) {
 		// Used by a concurrent request, or expired a moment ago.
 		s.linkPage(w, r, p, 0, t, u, linkDead)
-		return
+		return nil
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if reset {
 		s.audit(r, u.ID, audit.PasswordReset, "")
@@ -155,6 +151,7 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	done := s.page(r, "password_done.title")
 	s.render.Render(w, http.StatusOK, "password_done", done)
+	return nil
 }
 
 // checkNewPassword validates a new password and its confirmation against the
@@ -186,24 +183,21 @@ func (s *Server) checkNewPassword(p *web.Page, u *store.User, field, confirmFiel
 
 // linkRenew answers the expired-link form: the user re-enters the username
 // (e-mail address) and confirms; a new link is sent and the old one dies.
-func (s *Server) linkRenew(w http.ResponseWriter, r *http.Request) {
+func (s *Server) linkRenew(w http.ResponseWriter, r *http.Request) error {
 	t, u, state, err := s.lookupLink(r, r.PathValue("token"))
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p := s.page(r, "link_expired.title")
 	if state != linkExpired {
 		if state == linkValid {
-			http.Redirect(w, r, "/password/new/"+r.PathValue("token"), http.StatusSeeOther)
-			return
+			return redirect("/password/new/" + r.PathValue("token"))
 		}
 		s.linkPage(w, r, p, 0, t, u, state)
-		return
+		return nil
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	email := checkEmail(p, "email")
@@ -212,71 +206,68 @@ func (s *Server) linkRenew(w http.ResponseWriter, r *http.Request) {
 	}
 	if !p.Form.Valid() {
 		s.linkPage(w, r, p, http.StatusBadRequest, t, u, state)
-		return
+		return nil
 	}
 	if until, err := s.mailQuota(r, email); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if !until.IsZero() {
 		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.linkPage(w, r, p, http.StatusTooManyRequests, t, u, state)
-		return
+		return nil
 	}
 	if err := s.sendLink(r, u, t.Purpose); err != nil {
-		s.mailFailed(w, r, err)
-		return
+		return mailFailed(err)
 	}
 	s.audit(r, u.ID, audit.LinkRenewed, "")
 	done := s.page(r, "register_sent.title")
 	done.Data = map[string]string{"Email": u.Email}
 	s.render.Render(w, http.StatusOK, "register_sent", done)
+	return nil
 }
 
-func (s *Server) lostForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) lostForm(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "lost.title")
 	if e := r.URL.Query().Get("email"); e != "" {
 		p.Form.Values.Set("email", e)
 	}
 	s.render.Render(w, http.StatusOK, "lost", p)
+	return nil
 }
 
 // lost e-mails a link to choose a new password, if the address has an
 // account. The answer is the same either way.
-func (s *Server) lost(w http.ResponseWriter, r *http.Request) {
+func (s *Server) lost(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "lost.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	email := checkEmail(p, "email")
 	if !p.Form.Valid() {
 		s.render.Render(w, http.StatusBadRequest, "lost", p)
-		return
+		return nil
 	}
 	if until, err := s.mailQuota(r, email); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if !until.IsZero() {
 		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
 		s.render.Render(w, http.StatusTooManyRequests, "lost", p)
-		return
+		return nil
 	}
 	u, err := s.db.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
 		s.audit(r, u.ID, audit.PasswordResetRequested, "")
 		if err := s.sendLink(r, u, purposeReset); err != nil {
-			s.mailFailed(w, r, err)
-			return
+			return mailFailed(err)
 		}
 	case errors.Is(err, store.ErrNotFound):
 		s.audit(r, "", audit.PasswordResetUnknown, "")
 	default:
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	done := s.page(r, "lost_sent.title")
 	done.Data = map[string]string{"Email": email}
 	s.render.Render(w, http.StatusOK, "lost_sent", done)
+	return nil
 }

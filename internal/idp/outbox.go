@@ -36,58 +36,57 @@ func segments(text string) []outboxSegment {
 }
 
 // outbox lists the messages of the dev outbox, newest first.
-func (s *Server) outbox(w http.ResponseWriter, r *http.Request) {
+func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.db.Outbox(r.Context(), 200)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p := s.page(r, "outbox.title")
 	p.Data = items
 	s.render.Render(w, http.StatusOK, "outbox", p)
+	return nil
 }
 
-func (s *Server) outboxLoad(w http.ResponseWriter, r *http.Request) *store.OutboxItem {
+// outboxLoad returns the message {id} of the outbox.
+func (s *Server) outboxLoad(r *http.Request) (*store.OutboxItem, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return nil
+		return nil, errNotFound
 	}
 	m, err := s.db.OutboxItemByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r)
-		return nil
+		return nil, errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return nil
+		return nil, err
 	}
-	return m
+	return m, nil
 }
 
 // outboxItem shows one message with its links clickable.
-func (s *Server) outboxItem(w http.ResponseWriter, r *http.Request) {
-	m := s.outboxLoad(w, r)
-	if m == nil {
-		return
+func (s *Server) outboxItem(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.outboxLoad(r)
+	if err != nil {
+		return err
 	}
 	p := s.page(r, "outbox.item_title")
 	p.Data = map[string]any{"Item": m, "Body": segments(m.Text)}
 	s.render.Render(w, http.StatusOK, "outbox_item", p)
+	return nil
 }
 
 // outboxHTML serves the HTML version of an e-mail in a sandbox: its own
 // strict policy, no scripts, no same-origin access.
-func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
-	m := s.outboxLoad(w, r)
-	if m == nil {
-		return
+func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.outboxLoad(r)
+	if err != nil {
+		return err
 	}
 	if m.HTML == "" {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; frame-ancestors 'none'")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write([]byte(m.HTML))
+	return nil
 }

@@ -19,13 +19,16 @@ const (
 // renewing a link and the three login steps answer in the same time for
 // known and unknown addresses. The answer is written to a buffer first, so that no
 // byte of it leaves early and the time to the first byte tells nothing
-// either.
-func (s *Server) paced(h http.HandlerFunc) http.Handler {
+// either. A failure h returns is answered into the buffer too, so that it
+// keeps the same pace.
+func (s *Server) paced(h handler) http.Handler {
 	p := &regulation.Pacer{Min: paceMin, Max: paceMax}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		b := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
-		h(b, r)
+		if err := h(b, r); err != nil {
+			s.answerError(b, r, err)
+		}
 		p.Pace(r.Context(), start)
 		for k, v := range b.header {
 			w.Header()[k] = v

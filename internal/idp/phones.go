@@ -18,7 +18,7 @@ import (
 // My Account → Manage my mobile phone numbers. Adding a number takes two
 // steps: the number (an SMS code is sent to it), then the code and
 // Finalise. When the account already has a number, adding or removing one
-// first asks for an SMS code sent to a number the account has (startReauth):
+// first asks for an SMS code sent to a number the account has (needsReauth):
 // a new number is a new authenticator (NIST SP 800-63B). The challenge of an
 // added number is bound to the session (its hash is the flow id).
 
@@ -51,49 +51,44 @@ func withNext(path, next string) string {
 }
 
 // phones lists the numbers of the account.
-func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "phones.title")
 	if key := "phones.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && p.L.Has(key) {
 		p.Flash = p.L.T(key)
 	}
 	rows, _, err := s.phoneRows(r.Context(), p.L, si.user.ID, "-")
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	p.Data = &phonesData{Phones: rows, RequireMFA: si.user.RequireMFA}
 	s.render.Render(w, http.StatusOK, "phones", p)
+	return nil
 }
 
 // needsReauth starts a second-factor step (SMS when the account has a
-// number, else the mobile app), and reports true, when the account has a
-// second factor and the session has not just passed such a step.
-func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) bool {
+// number, else the mobile app) and returns the redirect to it, when the
+// account has a second factor and the session has not just passed such a
+// step; otherwise it returns nil.
+func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) error {
 	return s.needsReauthExcept(w, r, si, next, "")
 }
 
 // needsReauthExcept is needsReauth with a second factor other than the app
 // device deviceID ("" for none): the device whose PIN is being reset
 // cannot confirm its own reset.
-func (s *Server) needsReauthExcept(w http.ResponseWriter, r *http.Request, si *signedIn, next, deviceID string) bool {
-	path, err := s.secondFactorPathExcept(r.Context(), si.user.ID, deviceID)
-	if err != nil {
-		s.internal(w, r, err)
-		return true
-	}
-	if path == "" {
-		return false
+func (s *Server) needsReauthExcept(w http.ResponseWriter, r *http.Request, si *signedIn, next, deviceID string) error {
+	st, err := s.machine.SecondFactor(r.Context(), si.user.ID, deviceID)
+	if err != nil || st == "" {
+		return err
 	}
 	ok, err := s.reauthenticated(r, si)
-	if err != nil {
-		s.internal(w, r, err)
-		return true
+	if err != nil || ok {
+		return err
 	}
-	if ok {
-		return false
+	if err := s.startFlow(w, r, s.machine.Reauth(si.user, si.sess.Hash, next, st)); err != nil {
+		return err
 	}
-	s.startReauth(w, r, si, next, path)
-	return true
+	return redirect(stepPaths[st])
 }
 
 func (s *Server) phoneAddPage(w http.ResponseWriter, r *http.Request, p *web.Page, next string, status int) {
@@ -103,36 +98,36 @@ func (s *Server) phoneAddPage(w http.ResponseWriter, r *http.Request, p *web.Pag
 }
 
 // phoneAddForm is step 1 of adding a number: the number.
-func (s *Server) phoneAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneAddForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	next := safeNext(r.URL.Query().Get("next"))
-	if s.needsReauth(w, r, si, withNext("/account/phones/add", next)) {
-		return
+	if err := s.needsReauth(w, r, si, withNext("/account/phones/add", next)); err != nil {
+		return err
 	}
 	s.phoneAddPage(w, r, s.page(r, "phone_add.title"), next, http.StatusOK)
+	return nil
 }
 
 // phoneAdd checks the number and sends it a code.
-func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "phone_add.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	next := safeNext(p.Form.Get("next"))
-	if s.needsReauth(w, r, si, withNext("/account/phones/add", next)) {
-		return
+	if err := s.needsReauth(w, r, si, withNext("/account/phones/add", next)); err != nil {
+		return err
 	}
 	if bad := p.Form.DropUnreadable("number"); bad != "" {
 		p.Form.Add("number", p.L.T("phones.malformed"))
 		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
-		return
+		return nil
 	}
 	typed := p.Form.Get("number")
 	if typed == "" {
 		p.Form.Add("number", p.L.T("phones.empty"))
 		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
-		return
+		return nil
 	}
 	e164, _, err := smsauth.NormalizeMobile(typed, s.regions)
 	if err != nil {
@@ -148,18 +143,17 @@ func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) 
 		s.audit(r, si.user.ID, audit.PhoneRefused, key[len("phones."):])
 		p.Form.Add("number", p.L.T(key))
 		s.phoneAddPage(w, r, p, next, http.StatusBadRequest)
-		return
+		return nil
 	}
 	phones, err := s.db.ListPhones(r.Context(), si.user.ID)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	for _, ph := range phones {
 		if ph.E164 == e164 {
 			p.Form.Add("number", p.L.T("phones.exists"))
 			s.phoneAddPage(w, r, p, next, http.StatusConflict)
-			return
+			return nil
 		}
 	}
 	_, err = s.sendCode(r, p.L, smsauth.StartRequest{UserID: si.user.ID, Phone: e164, Purpose: smsauth.PurposeAddPhone, FlowID: si.sess.Hash, IP: s.clientIP(r)})
@@ -169,29 +163,27 @@ func (s *Server) phoneAdd(w http.ResponseWriter, r *http.Request, si *signedIn) 
 		if errors.Is(err, smsauth.ErrTooSoon) {
 			if res, perr := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash); perr == nil && res.Outcome == smsauth.Waiting && res.Phone == e164 {
 				http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
-				return
+				return nil
 			}
 		}
 		if status, handled := s.smsRefused(r, p, "number", si.user.ID, err); handled {
 			s.phoneAddPage(w, r, p, next, status)
-			return
+			return nil
 		}
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) phoneCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, si *signedIn, next string, status int) {
+func (s *Server) phoneCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, si *signedIn, next string, status int) error {
 	p.Step = step(p, 2, 2)
 	res, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if res.Outcome == smsauth.NoChallenge {
-		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
-		return
+		return redirect(withNext("/account/phones/add", next))
 	}
 	d := s.codeData(p, res)
 	d.Lead = p.L.T("phone_code.lead", "number", d.Masked)
@@ -201,95 +193,84 @@ func (s *Server) phoneCodePage(w http.ResponseWriter, r *http.Request, p *web.Pa
 	d.Hidden = nextHidden(next)
 	p.Data = d
 	s.render.Render(w, status, "sms_code", p)
+	return nil
 }
 
 // phoneCodeForm is step 2 of adding a number: the code it received.
-func (s *Server) phoneCodeForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneCodeForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	next := safeNext(r.URL.Query().Get("next"))
-	s.phoneCodePage(w, r, s.page(r, "phone_code.title"), si, next, http.StatusOK)
+	return s.phoneCodePage(w, r, s.page(r, "phone_code.title"), si, next, http.StatusOK)
 }
 
 // phoneResend sends a new code to the number being added.
-func (s *Server) phoneResend(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneResend(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "phone_code.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	next := safeNext(r.PostForm.Get("next"))
 	res, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if res.Outcome == smsauth.NoChallenge {
-		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
-		return
+		return redirect(withNext("/account/phones/add", next))
 	}
 	if _, err := s.sendCode(r, p.L, smsauth.StartRequest{UserID: si.user.ID, Phone: res.Phone, Purpose: smsauth.PurposeAddPhone, FlowID: si.sess.Hash, IP: s.clientIP(r)}); err != nil {
 		if status, handled := s.smsRefused(r, p, "code", si.user.ID, err); handled {
-			s.phoneCodePage(w, r, p, si, next, status)
-			return
+			return s.phoneCodePage(w, r, p, si, next, status)
 		}
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, withNext("/account/phones/add/code", next), http.StatusSeeOther)
+	return nil
 }
 
 // phoneFinalise checks the code and adds the number: the owner gets a
 // security e-mail. A session that had the password only now has both
 // factors: its id and strength are renewed.
-func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "phone_code.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	next := safeNext(r.PostForm.Get("next"))
-	if s.needsReauth(w, r, si, withNext("/account/phones/add/code", next)) {
-		return
+	if err := s.needsReauth(w, r, si, withNext("/account/phones/add/code", next)); err != nil {
+		return err
 	}
 	typed := r.PostForm.Get("code")
 	if typed == "" || len(typed) > 64 {
 		p.Form.Add("code", p.L.T("sms_code.empty"))
-		s.phoneCodePage(w, r, p, si, next, http.StatusBadRequest)
-		return
+		return s.phoneCodePage(w, r, p, si, next, http.StatusBadRequest)
 	}
 	pending, err := s.codes.Pending(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	res, err := s.codes.Verify(r.Context(), si.user.ID, smsauth.PurposeAddPhone, si.sess.Hash, typed, pending.Phone)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if res.Outcome == smsauth.NoChallenge {
-		http.Redirect(w, r, withNext("/account/phones/add", next), http.StatusSeeOther)
-		return
+		return redirect(withNext("/account/phones/add", next))
 	}
 	if res.Outcome != smsauth.Verified {
 		status, _ := s.codeRefused(r, p, si.user.ID, smsauth.PurposeAddPhone, res)
-		s.phoneCodePage(w, r, p, si, next, status)
-		return
+		return s.phoneCodePage(w, r, p, si, next, status)
 	}
 	// The region was checked when the code was sent; the list may have
 	// changed since, which does not undo a proven number.
 	e164, region, err := smsauth.NormalizeMobile(res.Phone, nil)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	now := s.now()
 	ph := &store.Phone{UserID: si.user.ID, E164: e164, Region: region, VerifiedAt: now, CreatedAt: now}
 	if err := s.db.AddPhone(r.Context(), ph); errors.Is(err, store.ErrConflict) {
 		http.Redirect(w, r, "/account/phones", http.StatusSeeOther)
-		return
+		return nil
 	} else if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	s.useReauth(r, si)
 	masked := sms.Mask(e164)
@@ -301,16 +282,16 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 			IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
 		})
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		s.sessionReplaced(r, si, sess)
 	}
 	if next != "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, "/account/phones?done=added", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) phoneRemovePage(w http.ResponseWriter, r *http.Request, p *web.Page, ph *store.Phone, status int) {
@@ -329,57 +310,51 @@ func (s *Server) lastRequired(r *http.Request, si *signedIn) (bool, error) {
 }
 
 // phoneRemoveForm asks to confirm the removal of a number.
-func (s *Server) phoneRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneRemoveForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	ph, err := s.db.PhoneByID(r.Context(), si.user.ID, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
-		return
+		return errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	if s.needsReauth(w, r, si, r.URL.Path) {
-		return
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
 	}
 	p := s.page(r, "phone_remove.title")
 	status := http.StatusOK
 	if last, err := s.lastRequired(r, si); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if last {
 		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
 		status = http.StatusConflict
 	}
 	s.phoneRemovePage(w, r, p, ph, status)
+	return nil
 }
 
 // phoneRemove removes a number; its pending login codes die with it.
-func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedIn) {
+func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	ph, err := s.db.PhoneByID(r.Context(), si.user.ID, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
-		return
+		return errNotFound
 	}
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	}
-	if s.needsReauth(w, r, si, r.URL.Path) {
-		return
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
 	}
 	if last, err := s.lastRequired(r, si); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if last {
 		p := s.page(r, "phone_remove.title")
 		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
 		s.phoneRemovePage(w, r, p, ph, http.StatusConflict)
-		return
+		return nil
 	}
 	if err := s.db.DeletePhone(r.Context(), si.user.ID, ph.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	if err := s.codes.Abandon(r.Context(), si.user.ID, smsauth.PurposeLogin); err != nil {
 		s.log.Error("end the codes of a removed number", "err", err)
@@ -389,4 +364,5 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	s.audit(r, si.user.ID, audit.PhoneRemoved, masked)
 	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]any{"number": masked, "time": s.now()})
 	http.Redirect(w, r, "/account/phones?done=removed", http.StatusSeeOther)
+	return nil
 }

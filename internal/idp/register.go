@@ -23,7 +23,9 @@ type registerData struct {
 	Bot       *botcheck.Challenge
 }
 
-func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, p *web.Page, status int) {
+// registerPage renders the "Create an account" form with status, and a new
+// question of the bot check when it is on.
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, p *web.Page, status int) error {
 	var opts []web.Option
 	for _, l := range i18n.EU {
 		opts = append(opts, web.Option{Value: l.Tag, Label: l.Name, Lang: l.Tag})
@@ -32,8 +34,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, p *web.Pag
 	if s.cfg.BotCheck {
 		c, err := s.bot.Issue()
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		d.Bot = &c
 		// The answer belonged to the previous (now spent) question.
@@ -41,28 +42,27 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, p *web.Pag
 	}
 	p.Data = d
 	s.render.Render(w, status, "register", p)
+	return nil
 }
 
-func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "register.title")
 	p.Form.Values.Set("email_lang", p.L.Lang)
-	s.registerPage(w, r, p, http.StatusOK)
+	return s.registerPage(w, r, p, http.StatusOK)
 }
 
 // register creates an account and e-mails the link to create its password.
 // An address that already has an account gets an e-mail saying so; the page
 // is the same either way.
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "register.title")
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "error.bad_request", nil)
-		return
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p.Form = web.NewForm(r.PostForm)
 	if bad := p.Form.DropUnreadable("first_name", "last_name", "email", "email_confirm", "email_lang"); bad != "" {
 		p.Form.Add(bad, p.L.T("form.invalid_text"))
-		s.registerPage(w, r, p, http.StatusBadRequest)
-		return
+		return s.registerPage(w, r, p, http.StatusBadRequest)
 	}
 	first := checkName(p, "first_name", "register.first_name_empty", "register.name_format")
 	last := checkName(p, "last_name", "register.last_name_empty", "register.name_format")
@@ -86,8 +86,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, botcheck.ErrWrong):
 			p.Form.Add("botcheck_answer", p.L.T("register.bot_wrong"))
 		default:
-			s.internal(w, r, err)
-			return
+			return err
 		}
 	}
 	// After the bot check: the errors are listed in page order.
@@ -95,16 +94,13 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		p.Form.Add("privacy", p.L.T("register.privacy_required"))
 	}
 	if !p.Form.Valid() {
-		s.registerPage(w, r, p, http.StatusBadRequest)
-		return
+		return s.registerPage(w, r, p, http.StatusBadRequest)
 	}
 	if until, err := s.mailQuota(r, email); err != nil {
-		s.internal(w, r, err)
-		return
+		return err
 	} else if !until.IsZero() {
 		p.Form.Add("email", p.L.T("error.too_many_mails", "time", p.L.Time(until)))
-		s.registerPage(w, r, p, http.StatusTooManyRequests)
-		return
+		return s.registerPage(w, r, p, http.StatusTooManyRequests)
 	}
 
 	existing, err := s.db.UserByEmail(r.Context(), email)
@@ -112,8 +108,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		s.audit(r, existing.ID, audit.RegisterExisting, "")
 		if err := s.sendMail(r.Context(), recipient(existing), notify.AccountExists, map[string]any{"link": s.link("/password/lost")}); err != nil {
-			s.mailFailed(w, r, err)
-			return
+			return mailFailed(err)
 		}
 	case errors.Is(err, store.ErrNotFound):
 		u, err := s.createUser(r, first, last, email, emailLang)
@@ -123,21 +118,19 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return err
 		}
 		s.audit(r, u.ID, audit.AccountCreated, "")
 		if err := s.sendLink(r, u, purposeRegister); err != nil {
-			s.mailFailed(w, r, err)
-			return
+			return mailFailed(err)
 		}
 	default:
-		s.internal(w, r, err)
-		return
+		return err
 	}
 	done := s.page(r, "register_sent.title")
 	done.Data = map[string]string{"Email": email}
 	s.render.Render(w, http.StatusOK, "register_sent", done)
+	return nil
 }
 
 // mailQuota counts one e-mail for the address and the client, refusing when
@@ -219,13 +212,12 @@ func (s *Server) linkHours() string {
 	return strconv.Itoa(max(1, int(s.cfg.LinkTTL.Round(time.Hour)/time.Hour)))
 }
 
-// mailFailed answers a request whose e-mail could not be sent: the user is
-// told to try again later. Known and unknown addresses both send an e-mail,
-// so this answer reveals nothing about the account.
-func (s *Server) mailFailed(w http.ResponseWriter, r *http.Request, err error) {
+// mailFailed is the failure of a request whose e-mail could not be sent: the
+// user is told to try again later. Known and unknown addresses both send an
+// e-mail, so this answer reveals nothing about the account.
+func mailFailed(err error) error {
 	if errors.Is(err, errSend) {
-		s.fail(w, r, http.StatusServiceUnavailable, "error.mail", nil)
-		return
+		return errMailNotSent
 	}
-	s.internal(w, r, err)
+	return err
 }

@@ -29,21 +29,21 @@ func (s *Server) routes() http.Handler {
 
 	// Create an account, and the e-mailed links. The forms that take an
 	// address answer at one pace for known and unknown ones (pace.go).
-	mux.HandleFunc("GET /register", s.registerForm)
+	mux.HandleFunc("GET /register", s.serve(s.registerForm))
 	mux.Handle("POST /register", s.paced(s.register))
-	mux.HandleFunc("GET /password/new/{token}", s.linkForm)
-	mux.HandleFunc("POST /password/new/{token}", s.linkSetPassword)
+	mux.HandleFunc("GET /password/new/{token}", s.serve(s.linkForm))
+	mux.HandleFunc("POST /password/new/{token}", s.serve(s.linkSetPassword))
 	mux.Handle("POST /password/new/{token}/renew", s.paced(s.linkRenew))
-	mux.HandleFunc("GET /password/lost", s.lostForm)
+	mux.HandleFunc("GET /password/lost", s.serve(s.lostForm))
 	mux.Handle("POST /password/lost", s.paced(s.lost))
 
 	// Log in and out.
 	mux.Handle("GET /login", s.serve(s.loginForm))
-	mux.Handle("POST /login", s.paced(s.serve(s.loginIdentify)))
+	mux.Handle("POST /login", s.paced(s.loginIdentify))
 	mux.Handle("GET /login/method", s.serve(s.methodForm))
-	mux.Handle("POST /login/method", s.paced(s.serve(s.methodChoose)))
+	mux.Handle("POST /login/method", s.paced(s.methodChoose))
 	mux.Handle("GET /login/password", s.serve(s.passwordForm))
-	mux.Handle("POST /login/password", s.paced(s.serve(s.passwordCheck)))
+	mux.Handle("POST /login/password", s.paced(s.passwordCheck))
 	// The SMS step: "Mobile phone + SMS" after the password, step-up for an
 	// application that needs PASSWORD_SMS, and re-authentication before the
 	// account's numbers change (sms.go).
@@ -78,45 +78,45 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /proxy", s.cas.Proxy())
 
 	// My Account.
-	mux.Handle("GET /account", s.requireSession(s.account))
-	mux.Handle("GET /account/details", s.requireSession(s.detailsForm))
-	mux.Handle("POST /account/details", s.requireSession(s.details))
-	mux.Handle("GET /account/email", s.requireSession(s.emailForm))
-	mux.Handle("POST /account/email", s.requireSession(s.email))
-	mux.HandleFunc("GET /account/email/confirm/{token}", s.emailConfirmForm)
-	mux.HandleFunc("POST /account/email/confirm/{token}", s.emailConfirm)
-	mux.Handle("GET /account/password", s.requireSession(s.passwordChangeForm))
-	mux.Handle("POST /account/password", s.requireSession(s.passwordChange))
-	mux.Handle("GET /account/phones", s.requireSession(s.phones))
-	mux.Handle("GET /account/phones/add", s.requireSession(s.phoneAddForm))
-	mux.Handle("POST /account/phones/add", s.requireSession(s.phoneAdd))
-	mux.Handle("GET /account/phones/add/code", s.requireSession(s.phoneCodeForm))
-	mux.Handle("POST /account/phones/add/code", s.requireSession(s.phoneFinalise))
-	mux.Handle("POST /account/phones/add/resend", s.requireSession(s.phoneResend))
-	mux.Handle("GET /account/phones/{id}/remove", s.requireSession(s.phoneRemoveForm))
-	mux.Handle("POST /account/phones/{id}/remove", s.requireSession(s.phoneRemove))
+	mux.Handle("GET /account", s.requireAccount(s.account))
+	mux.Handle("GET /account/details", s.requireAccount(s.detailsForm))
+	mux.Handle("POST /account/details", s.requireAccount(s.details))
+	mux.Handle("GET /account/email", s.requireAccount(s.emailForm))
+	mux.Handle("POST /account/email", s.requireAccount(s.email))
+	mux.HandleFunc("GET /account/email/confirm/{token}", s.serve(s.emailConfirmForm))
+	mux.HandleFunc("POST /account/email/confirm/{token}", s.serve(s.emailConfirm))
+	mux.Handle("GET /account/password", s.requireAccount(s.passwordChangeForm))
+	mux.Handle("POST /account/password", s.requireAccount(s.passwordChange))
+	mux.Handle("GET /account/phones", s.requireAccount(s.phones))
+	mux.Handle("GET /account/phones/add", s.requireAccount(s.phoneAddForm))
+	mux.Handle("POST /account/phones/add", s.requireAccount(s.phoneAdd))
+	mux.Handle("GET /account/phones/add/code", s.requireAccount(s.phoneCodeForm))
+	mux.Handle("POST /account/phones/add/code", s.requireAccount(s.phoneFinalise))
+	mux.Handle("POST /account/phones/add/resend", s.requireAccount(s.phoneResend))
+	mux.Handle("GET /account/phones/{id}/remove", s.requireAccount(s.phoneRemoveForm))
+	mux.Handle("POST /account/phones/{id}/remove", s.requireAccount(s.phoneRemove))
 	// My Account → Manage my mobile devices (devices.go).
-	mux.Handle("GET /account/devices", s.requireSession(s.devices))
-	mux.Handle("GET /account/devices/add", s.requireSession(s.deviceAddForm))
-	mux.Handle("POST /account/devices/add", s.requireSession(s.deviceAdd))
-	mux.Handle("GET /account/devices/add/scan", s.requireSession(s.deviceScan))
-	mux.Handle("POST /account/devices/add/scan", s.requireSession(s.deviceScanned))
-	mux.Handle("GET /account/devices/add/status", s.requireSession(s.deviceScanStatus))
-	mux.Handle("GET /account/devices/added", s.requireSession(s.deviceAdded))
-	mux.Handle("GET /account/devices/delete-all", s.requireSession(s.devicesDeleteForm))
-	mux.Handle("POST /account/devices/delete-all", s.requireSession(s.devicesDelete))
-	mux.Handle("GET /account/devices/{id}/rename", s.requireSession(s.deviceRenameForm))
-	mux.Handle("POST /account/devices/{id}/rename", s.requireSession(s.deviceRename))
-	mux.Handle("GET /account/devices/{id}/remove", s.requireSession(s.deviceRemoveForm))
-	mux.Handle("POST /account/devices/{id}/remove", s.requireSession(s.deviceRemove))
-	mux.Handle("GET /account/devices/{id}/pin", s.requireSession(s.devicePINForm))
-	mux.Handle("POST /account/devices/{id}/pin", s.requireSession(s.devicePIN))
-	mux.Handle("GET /account/events", s.requireSession(s.events))
-	mux.Handle("GET /account/options", s.requireSession(s.optionsForm))
-	mux.Handle("POST /account/options", s.requireSession(s.options))
-	mux.Handle("GET /account/delete", s.requireSession(s.deleteForm))
-	mux.Handle("POST /account/delete", s.requireSession(s.deleteAccount))
-	mux.HandleFunc("GET /account/deleted", s.deleted)
+	mux.Handle("GET /account/devices", s.requireAccount(s.devices))
+	mux.Handle("GET /account/devices/add", s.requireAccount(s.deviceAddForm))
+	mux.Handle("POST /account/devices/add", s.requireAccount(s.deviceAdd))
+	mux.Handle("GET /account/devices/add/scan", s.requireAccount(s.deviceScan))
+	mux.Handle("POST /account/devices/add/scan", s.requireAccount(s.deviceScanned))
+	mux.Handle("GET /account/devices/add/status", s.requireAccount(s.deviceScanStatus))
+	mux.Handle("GET /account/devices/added", s.requireAccount(s.deviceAdded))
+	mux.Handle("GET /account/devices/delete-all", s.requireAccount(s.devicesDeleteForm))
+	mux.Handle("POST /account/devices/delete-all", s.requireAccount(s.devicesDelete))
+	mux.Handle("GET /account/devices/{id}/rename", s.requireAccount(s.deviceRenameForm))
+	mux.Handle("POST /account/devices/{id}/rename", s.requireAccount(s.deviceRename))
+	mux.Handle("GET /account/devices/{id}/remove", s.requireAccount(s.deviceRemoveForm))
+	mux.Handle("POST /account/devices/{id}/remove", s.requireAccount(s.deviceRemove))
+	mux.Handle("GET /account/devices/{id}/pin", s.requireAccount(s.devicePINForm))
+	mux.Handle("POST /account/devices/{id}/pin", s.requireAccount(s.devicePIN))
+	mux.Handle("GET /account/events", s.requireAccount(s.events))
+	mux.Handle("GET /account/options", s.requireAccount(s.optionsForm))
+	mux.Handle("POST /account/options", s.requireAccount(s.options))
+	mux.Handle("GET /account/delete", s.requireAccount(s.deleteForm))
+	mux.Handle("POST /account/delete", s.requireAccount(s.deleteAccount))
+	mux.HandleFunc("GET /account/deleted", s.serve(s.deleted))
 
 	// Information pages.
 	mux.HandleFunc("GET /privacy", s.infoPage("privacy"))
@@ -125,9 +125,9 @@ func (s *Server) routes() http.Handler {
 
 	// Development only: the outbox of e-mails (and SMS).
 	if s.cfg.IsDev() {
-		mux.HandleFunc("GET /dev/outbox", s.outbox)
-		mux.HandleFunc("GET /dev/outbox/{id}", s.outboxItem)
-		mux.HandleFunc("GET /dev/outbox/{id}/html", s.outboxHTML)
+		mux.HandleFunc("GET /dev/outbox", s.serve(s.outbox))
+		mux.HandleFunc("GET /dev/outbox/{id}", s.serve(s.outboxItem))
+		mux.HandleFunc("GET /dev/outbox/{id}/html", s.serve(s.outboxHTML))
 	}
 
 	mux.HandleFunc("/", s.notFound)
@@ -135,7 +135,7 @@ func (s *Server) routes() http.Handler {
 	pages := web.Chain(mux,
 		web.Headers(s.sessions.Secure),
 		web.CrossOrigin(func(w http.ResponseWriter, r *http.Request) {
-			s.fail(w, r, http.StatusForbidden, "error.cross_origin", nil)
+			s.answerError(w, r, errCrossOrigin)
 		}),
 		web.MaxBytes(1<<20),
 		// An explicit language choice: ?lang=xx, or the locale=xx of a CAS
@@ -164,7 +164,7 @@ func (s *Server) routes() http.Handler {
 	apiRoute("/app/v1/", api.NotFound)
 	outer.Handle("/", pages)
 	return web.Chain(outer, web.Recoverer(s.log, func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusInternalServerError, "error.internal", nil)
+		s.answerError(w, r, errPanic)
 	}))
 }
 
@@ -185,7 +185,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		}
 		sess, err := s.sessions.Get(r.Context(), r)
 		if err != nil && !errors.Is(err, session.ErrNoSession) {
-			s.internal(w, r, err)
+			s.answerError(w, r, err)
 			return
 		}
 		if sess != nil {
@@ -193,7 +193,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			if err == nil {
 				r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, &signedIn{sess: sess, user: u}))
 			} else if !errors.Is(err, store.ErrNotFound) {
-				s.internal(w, r, err)
+				s.answerError(w, r, err)
 				return
 			}
 		}
@@ -212,20 +212,24 @@ func current(r *http.Request) *signedIn {
 	return si
 }
 
-// requireSession sends visitors without a session to the login page, and
-// back here afterwards.
-func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
+// requireAccount serves h to signed-in users. Visitors without a session
+// are sent to the login page, and back here afterwards (a GET), or told
+// their session expired (a form posted).
+func (s *Server) requireAccount(h accountHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		si := current(r)
-		if si == nil {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
-				return
-			}
-			s.fail(w, r, http.StatusUnauthorized, "error.session_expired", nil)
-			return
+		var err error
+		switch {
+		case si != nil:
+			err = h(w, r, si)
+		case r.Method == http.MethodGet:
+			err = redirect("/login?next=" + urlQueryEscape(r.URL.Path))
+		default:
+			err = errSessionExpired
 		}
-		h(w, r, si)
+		if err != nil {
+			s.answerError(w, r, err)
+		}
 	})
 }
 
@@ -246,9 +250,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, http.StatusNotFound, "error.not_found", nil)
-}
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) { s.answerError(w, r, errNotFound) }
 
 func (s *Server) infoPage(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

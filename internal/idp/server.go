@@ -208,25 +208,6 @@ func step(p *web.Page, n, m int) string {
 	return p.L.T("frame.step", "n", strconv.Itoa(n), "m", strconv.Itoa(m))
 }
 
-// fail shows an error page with a translated message. The cause is logged,
-// never shown.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msgKey string, cause error) {
-	if cause != nil {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", cause)
-	}
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "5")
-	}
-	p := s.page(r, "error.title")
-	p.Data = p.L.T(msgKey)
-	s.render.Render(w, status, "error", p)
-}
-
-// internal answers an unexpected error (answerError).
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.answerError(w, r, err)
-}
-
 // clientIP returns the address of the client: the connection's peer, or, when
 // the peer is a trusted proxy, the right-most address of X-Forwarded-For that
 // is not a trusted proxy.

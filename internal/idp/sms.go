@@ -365,17 +365,3 @@ func (s *Server) useReauth(r *http.Request, si *signedIn) {
 		s.log.Error("spend a re-authentication", "err", err)
 	}
 }
-
-// startReauth sends a signed-in user through the second-factor step of
-// the factor at path (/login/sms or /login/app), then to next.
-func (s *Server) startReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next, path string) {
-	st := authn.Step(authn.MethodSMS)
-	if path == stepPaths[authn.MethodAppPIN] {
-		st = authn.MethodAppPIN
-	}
-	if err := s.startFlow(w, r, s.machine.Reauth(si.user, si.sess.Hash, next, st)); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
-}
