@@ -1,17 +1,22 @@
 // Package authn is the login state machine of the identity provider.
 //
 // A login is a Flow kept in the database between steps (the browser holds
-// only a random flow id in a cookie). The steps are:
+// only a random flow id in a cookie). Machine takes a flow and an input and
+// gives an Outcome, with no HTTP in between:
 //
-//  1. identify: the user types an e-mail address. Known and unknown
+//  1. Identify: the user types an e-mail address. Known and unknown
 //     addresses take the same path, so the answer never tells which exist.
-//  2. method: the user picks a verification method among Methods.
-//  3. authenticate: the method's factor(s) are checked; on success the
-//     session package starts a new session (new id) carrying the Strength.
+//  2. Choose: the user picks a verification method among Methods.
+//  3. Submit: the password, then the second factor of the method (or of an
+//     account that always requires one), each a Factor; the last one gives
+//     the Grant of the session to start, with its Strength.
 //
-// Later factors (SMS, mobile app, security keys) add methods and steps to
-// the same flow; step-up re-runs only the missing factor for an existing
-// session.
+// StepUp asks only the missing second factor of a signed-in session for an
+// application that needs more; Reauth asks a second factor before a change
+// of the account's second factors; CheckPassword is My Account's re-check
+// of the password. Every typed secret is one attempt of the login limits of
+// package regulation, recorded before it is checked. See
+// docs/adr/0013-login-state-machine.md.
 package authn
 
 import (
