@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // AuditEvent is one entry of the portal's audit log.
@@ -17,8 +19,8 @@ type AuditEvent struct {
 
 // AddAudit appends e to the audit log and sets its ID.
 func (db *DB) AddAudit(ctx context.Context, e *AuditEvent) error {
-	err := db.queryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, detail) VALUES (?, ?, ?, ?) RETURNING id`,
-		e.UserID, ms(e.At), e.Type, e.Detail).Scan(&e.ID)
+	err := db.sql.QueryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, detail) VALUES (?, ?, ?, ?) RETURNING id`,
+		e.UserID, sqldb.Millis(e.At), e.Type, e.Detail).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("ecistore: add audit event: %w", err)
 	}
@@ -27,7 +29,7 @@ func (db *DB) AddAudit(ctx context.Context, e *AuditEvent) error {
 
 // AuditEvents returns the newest limit events of a user, newest first.
 func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]AuditEvent, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, at, type, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
+	rows, err := db.sql.Query(ctx, `SELECT id, user_id, at, type, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: audit events: %w", err)
 	}
@@ -39,7 +41,7 @@ func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]Audi
 		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Type, &e.Detail); err != nil {
 			return nil, fmt.Errorf("ecistore: audit events: %w", err)
 		}
-		e.At = fromMS(at)
+		e.At = sqldb.FromMillis(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"eulogin/internal/eci/ecistore"
-	"eulogin/internal/store/storetest"
+	"eulogin/internal/sqldb/sqldbtest"
 )
 
 // t0 is the reference time of the suite: UTC, whole milliseconds (the
@@ -47,7 +47,7 @@ func OpenSQLite(t *testing.T) *ecistore.DB {
 // ends.
 func OpenPostgres(t *testing.T) *ecistore.DB {
 	t.Helper()
-	return open(t, storetest.PostgresDSN(t))
+	return open(t, sqldbtest.PostgresDSN(t))
 }
 
 func open(t *testing.T, dsn string) *ecistore.DB {
