@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // Service is an application registered with the CAS server: only URLs that
@@ -46,7 +48,7 @@ func scanService(row interface{ Scan(...any) error }) (*Service, error) {
 		return nil, fmt.Errorf("store: service %q: patterns: %w", s.ID, err)
 	}
 	s.Strengths, s.Attributes = splitList(strengths), splitList(attributes)
-	s.CreatedAt, s.UpdatedAt = fromMS(created), fromMS(updated)
+	s.CreatedAt, s.UpdatedAt = sqldb.FromMillis(created), sqldb.FromMillis(updated)
 	return &s, nil
 }
 
@@ -80,11 +82,11 @@ func (db *DB) PutService(ctx context.Context, s *Service) error {
 	if err != nil {
 		return fmt.Errorf("store: put service: %w", err)
 	}
-	_, err = db.exec(ctx, `INSERT INTO services (`+serviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = db.sql.Exec(ctx, `INSERT INTO services (`+serviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, names = excluded.names, patterns = excluded.patterns,
 		strengths = excluded.strengths, attributes = excluded.attributes, slo = excluded.slo, proxy = excluded.proxy,
 		updated_at = excluded.updated_at`,
-		s.ID, s.Name, string(n), string(p), strings.Join(s.Strengths, ","), strings.Join(s.Attributes, ","), s.SLO, s.Proxy, ms(s.CreatedAt), ms(s.UpdatedAt))
+		s.ID, s.Name, string(n), string(p), strings.Join(s.Strengths, ","), strings.Join(s.Attributes, ","), s.SLO, s.Proxy, sqldb.Millis(s.CreatedAt), sqldb.Millis(s.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: put service %q: %w", s.ID, err)
 	}
@@ -93,12 +95,12 @@ func (db *DB) PutService(ctx context.Context, s *Service) error {
 
 // Service returns the registered service with id.
 func (db *DB) Service(ctx context.Context, id string) (*Service, error) {
-	return scanService(db.queryRow(ctx, `SELECT `+serviceCols+` FROM services WHERE id = ?`, id))
+	return scanService(db.sql.QueryRow(ctx, `SELECT `+serviceCols+` FROM services WHERE id = ?`, id))
 }
 
 // Services returns every registered service, ordered by id.
 func (db *DB) Services(ctx context.Context) ([]Service, error) {
-	rows, err := db.query(ctx, `SELECT `+serviceCols+` FROM services ORDER BY id`)
+	rows, err := db.sql.Query(ctx, `SELECT `+serviceCols+` FROM services ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: services: %w", err)
 	}
@@ -172,7 +174,7 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	if len(t.Proxies) == 0 {
 		t.Proxies = nil
 	}
-	t.AuthAt, t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMS(authAt), fromMS(created), fromMS(expires), fromMS(used)
+	t.AuthAt, t.CreatedAt, t.ExpiresAt, t.UsedAt = sqldb.FromMillis(authAt), sqldb.FromMillis(created), sqldb.FromMillis(expires), sqldb.FromMillis(used)
 	return &t, nil
 }
 
@@ -200,17 +202,17 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, ss *SessionService) e
 	if err != nil {
 		return fmt.Errorf("store: create ticket: %w", err)
 	}
-	return db.tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `INSERT INTO cas_tickets (`+ticketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO cas_tickets (`+ticketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.Hash, t.Kind, t.ServiceURL, t.ServiceID, t.UserID, t.SessionHash, t.Strength, t.Factors,
-			ms(t.AuthAt), ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.UsedAt), t.Renew, t.SSO, string(p), t.PGTHash); err != nil {
+			sqldb.Millis(t.AuthAt), sqldb.Millis(t.CreatedAt), sqldb.Millis(t.ExpiresAt), sqldb.Millis(t.UsedAt), t.Renew, t.SSO, string(p), t.PGTHash); err != nil {
 			return fmt.Errorf("store: create ticket: %w", err)
 		}
 		if ss == nil {
 			return nil
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO session_services (ticket_hash, session_hash, service_url, service_id, user_id, ticket, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			ss.TicketHash, ss.SessionHash, ss.ServiceURL, ss.ServiceID, ss.UserID, ss.Ticket, ms(ss.CreatedAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO session_services (ticket_hash, session_hash, service_url, service_id, user_id, ticket, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ss.TicketHash, ss.SessionHash, ss.ServiceURL, ss.ServiceID, ss.UserID, ss.Ticket, sqldb.Millis(ss.CreatedAt)); err != nil {
 			return fmt.Errorf("store: record session service: %w", err)
 		}
 		return nil
@@ -223,21 +225,21 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, ss *SessionService) e
 // is not single-use). Expiry is the caller's to check: an expired ticket is
 // spent all the same.
 func (db *DB) UseTicket(ctx context.Context, hash string, now time.Time) (*Ticket, error) {
-	return scanTicket(db.queryRow(ctx, `UPDATE cas_tickets SET used_at = ?
+	return scanTicket(db.sql.QueryRow(ctx, `UPDATE cas_tickets SET used_at = ?
 		WHERE hash = ? AND used_at = 0 AND kind IN ('ST', 'PT')
-		RETURNING `+ticketCols, ms(now), hash))
+		RETURNING `+ticketCols, sqldb.Millis(now), hash))
 }
 
 // TicketByHash returns a ticket whatever its state; callers check expiry and
 // use.
 func (db *DB) TicketByHash(ctx context.Context, hash string) (*Ticket, error) {
-	return scanTicket(db.queryRow(ctx, `SELECT `+ticketCols+` FROM cas_tickets WHERE hash = ?`, hash))
+	return scanTicket(db.sql.QueryRow(ctx, `SELECT `+ticketCols+` FROM cas_tickets WHERE hash = ?`, hash))
 }
 
 // DeleteTicket removes a ticket (a proxy-granting ticket whose callback
 // failed).
 func (db *DB) DeleteTicket(ctx context.Context, hash string) error {
-	_, err := db.exec(ctx, `DELETE FROM cas_tickets WHERE hash = ?`, hash)
+	_, err := db.sql.Exec(ctx, `DELETE FROM cas_tickets WHERE hash = ?`, hash)
 	return err
 }
 
@@ -248,7 +250,7 @@ func (db *DB) DeleteSessionTickets(ctx context.Context, sessionHash string) erro
 	if sessionHash == "" {
 		return nil
 	}
-	_, err := db.exec(ctx, `DELETE FROM cas_tickets WHERE session_hash = ?`, sessionHash)
+	_, err := db.sql.Exec(ctx, `DELETE FROM cas_tickets WHERE session_hash = ?`, sessionHash)
 	return err
 }
 
@@ -259,11 +261,11 @@ func (db *DB) MoveSessionCAS(ctx context.Context, from, to string) error {
 	if from == "" || from == to {
 		return nil
 	}
-	return db.tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE cas_tickets SET session_hash = ? WHERE session_hash = ?`, to, from); err != nil {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE cas_tickets SET session_hash = ? WHERE session_hash = ?`, to, from); err != nil {
 			return fmt.Errorf("store: move session tickets: %w", err)
 		}
-		if _, err := tx.exec(ctx, `UPDATE session_services SET session_hash = ? WHERE session_hash = ?`, to, from); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE session_services SET session_hash = ? WHERE session_hash = ?`, to, from); err != nil {
 			return fmt.Errorf("store: move session services: %w", err)
 		}
 		return nil
@@ -281,7 +283,7 @@ func (db *DB) SetSessionServiceTicket(ctx context.Context, ticketHash, ticket st
 // deletes them, in one statement: of two concurrent logouts only one gets
 // them, so single logout is sent once. Rows come oldest first.
 func (db *DB) TakeSessionServices(ctx context.Context, sessionHash string) ([]SessionService, error) {
-	rows, err := db.query(ctx, `DELETE FROM session_services WHERE session_hash = ?
+	rows, err := db.sql.Query(ctx, `DELETE FROM session_services WHERE session_hash = ?
 		RETURNING ticket_hash, session_hash, service_url, service_id, user_id, ticket, created_at`, sessionHash)
 	if err != nil {
 		return nil, fmt.Errorf("store: take session services: %w", err)
@@ -294,7 +296,7 @@ func (db *DB) TakeSessionServices(ctx context.Context, sessionHash string) ([]Se
 		if err := rows.Scan(&s.TicketHash, &s.SessionHash, &s.ServiceURL, &s.ServiceID, &s.UserID, &s.Ticket, &created); err != nil {
 			return nil, fmt.Errorf("store: take session services: %w", err)
 		}
-		s.CreatedAt = fromMS(created)
+		s.CreatedAt = sqldb.FromMillis(created)
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -313,7 +315,7 @@ func (db *DB) TakeSessionServices(ctx context.Context, sessionHash string) ([]Se
 // SessionServices returns the services an SSO session entered, oldest
 // first, without taking them.
 func (db *DB) SessionServices(ctx context.Context, sessionHash string) ([]SessionService, error) {
-	rows, err := db.query(ctx, `SELECT ticket_hash, session_hash, service_url, service_id, user_id, ticket, created_at
+	rows, err := db.sql.Query(ctx, `SELECT ticket_hash, session_hash, service_url, service_id, user_id, ticket, created_at
 		FROM session_services WHERE session_hash = ? ORDER BY created_at, ticket_hash`, sessionHash)
 	if err != nil {
 		return nil, fmt.Errorf("store: session services: %w", err)
@@ -326,7 +328,7 @@ func (db *DB) SessionServices(ctx context.Context, sessionHash string) ([]Sessio
 		if err := rows.Scan(&s.TicketHash, &s.SessionHash, &s.ServiceURL, &s.ServiceID, &s.UserID, &s.Ticket, &created); err != nil {
 			return nil, fmt.Errorf("store: session services: %w", err)
 		}
-		s.CreatedAt = fromMS(created)
+		s.CreatedAt = sqldb.FromMillis(created)
 		out = append(out, s)
 	}
 	return out, rows.Err()

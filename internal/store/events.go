@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"eulogin/internal/audit"
+	"eulogin/internal/sqldb"
 )
 
 // AddAttempt records one event (a login attempt, an e-mail sent...) under
@@ -17,7 +18,7 @@ import (
 // exact under concurrency.
 func (db *DB) AddAttempt(ctx context.Context, key string, at time.Time) (int64, error) {
 	var id int64
-	if err := db.queryRow(ctx, `INSERT INTO attempts (key, at) VALUES (?, ?) RETURNING id`, key, ms(at)).Scan(&id); err != nil {
+	if err := db.sql.QueryRow(ctx, `INSERT INTO attempts (key, at) VALUES (?, ?) RETURNING id`, key, sqldb.Millis(at)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: add attempt: %w", err)
 	}
 	return id, nil
@@ -26,7 +27,7 @@ func (db *DB) AddAttempt(ctx context.Context, key string, at time.Time) (int64, 
 // DeleteAttempt takes back the event id (a refused attempt, which must not
 // extend a lock).
 func (db *DB) DeleteAttempt(ctx context.Context, id int64) error {
-	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE id = ?`, id); err != nil {
+	if _, err := db.sql.Exec(ctx, `DELETE FROM attempts WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: delete attempt: %w", err)
 	}
 	return nil
@@ -37,26 +38,26 @@ func (db *DB) DeleteAttempt(ctx context.Context, id int64) error {
 // are fewer), which tells when a window of n events frees up.
 func (db *DB) CountAttempts(ctx context.Context, key string, since time.Time, n int) (int, time.Time, error) {
 	var count int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?`, key, ms(since)).Scan(&count); err != nil {
+	if err := db.sql.QueryRow(ctx, `SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?`, key, sqldb.Millis(since)).Scan(&count); err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: count attempts: %w", err)
 	}
 	if count < n || n < 1 {
 		return count, time.Time{}, nil
 	}
 	var at int64
-	err := db.queryRow(ctx, `SELECT at FROM attempts WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`, key, ms(since), n-1).Scan(&at)
+	err := db.sql.QueryRow(ctx, `SELECT at FROM attempts WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`, key, sqldb.Millis(since), n-1).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return count, time.Time{}, nil
 	}
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: count attempts: %w", err)
 	}
-	return count, fromMS(at), nil
+	return count, sqldb.FromMillis(at), nil
 }
 
 // ClearAttempts forgets the events under key (after a successful login).
 func (db *DB) ClearAttempts(ctx context.Context, key string) error {
-	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE key = ?`, key); err != nil {
+	if _, err := db.sql.Exec(ctx, `DELETE FROM attempts WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("store: clear attempts: %w", err)
 	}
 	return nil
@@ -64,8 +65,8 @@ func (db *DB) ClearAttempts(ctx context.Context, key string) error {
 
 // AddAudit appends e to the audit log (audit.Store).
 func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
-	_, err := db.exec(ctx, `INSERT INTO audit_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.UserID, ms(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail)
+	_, err := db.sql.Exec(ctx, `INSERT INTO audit_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.UserID, sqldb.Millis(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -74,7 +75,7 @@ func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
 
 // AuditEvents returns the newest events of a user, at most limit.
 func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audit.Event, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM audit_events WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
+	rows, err := db.sql.Query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM audit_events WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit events: %w", err)
 	}
@@ -86,7 +87,7 @@ func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audi
 		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Kind, &e.IP, &e.UserAgent, &e.Detail); err != nil {
 			return nil, fmt.Errorf("store: audit events: %w", err)
 		}
-		e.At = fromMS(at)
+		e.At = sqldb.FromMillis(at)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -105,8 +106,8 @@ type OutboxItem struct {
 
 // AddOutbox stores a message in the dev outbox.
 func (db *DB) AddOutbox(ctx context.Context, m *OutboxItem) error {
-	_, err := db.exec(ctx, `INSERT INTO outbox (at, kind, recipient, subject, text_body, html_body) VALUES (?, ?, ?, ?, ?, ?)`,
-		ms(m.At), m.Kind, m.Recipient, m.Subject, m.Text, m.HTML)
+	_, err := db.sql.Exec(ctx, `INSERT INTO outbox (at, kind, recipient, subject, text_body, html_body) VALUES (?, ?, ?, ?, ?, ?)`,
+		sqldb.Millis(m.At), m.Kind, m.Recipient, m.Subject, m.Text, m.HTML)
 	if err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
@@ -115,7 +116,7 @@ func (db *DB) AddOutbox(ctx context.Context, m *OutboxItem) error {
 
 // Outbox returns the newest messages of the dev outbox, at most limit.
 func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxItem, error) {
-	rows, err := db.query(ctx, `SELECT id, at, kind, recipient, subject, text_body, html_body FROM outbox ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := db.sql.Query(ctx, `SELECT id, at, kind, recipient, subject, text_body, html_body FROM outbox ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
@@ -127,7 +128,7 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxItem, error) {
 		if err := rows.Scan(&m.ID, &at, &m.Kind, &m.Recipient, &m.Subject, &m.Text, &m.HTML); err != nil {
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
-		m.At = fromMS(at)
+		m.At = sqldb.FromMillis(at)
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -137,7 +138,7 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxItem, error) {
 func (db *DB) OutboxItemByID(ctx context.Context, id int64) (*OutboxItem, error) {
 	var m OutboxItem
 	var at int64
-	err := db.queryRow(ctx, `SELECT id, at, kind, recipient, subject, text_body, html_body FROM outbox WHERE id = ?`, id).
+	err := db.sql.QueryRow(ctx, `SELECT id, at, kind, recipient, subject, text_body, html_body FROM outbox WHERE id = ?`, id).
 		Scan(&m.ID, &at, &m.Kind, &m.Recipient, &m.Subject, &m.Text, &m.HTML)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -145,14 +146,14 @@ func (db *DB) OutboxItemByID(ctx context.Context, id int64) (*OutboxItem, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	m.At = fromMS(at)
+	m.At = sqldb.FromMillis(at)
 	return &m, nil
 }
 
 // SpendOnce records key as used until expires. It returns false when key was
 // already recorded: the single-use check for stateless signed tokens.
 func (db *DB) SpendOnce(ctx context.Context, key string, expires time.Time) (bool, error) {
-	res, err := db.exec(ctx, `INSERT INTO spent_tokens (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, ms(expires))
+	res, err := db.sql.Exec(ctx, `INSERT INTO spent_tokens (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, sqldb.Millis(expires))
 	if err != nil {
 		return false, fmt.Errorf("store: spend: %w", err)
 	}
@@ -166,7 +167,7 @@ func (db *DB) SpendOnce(ctx context.Context, key string, expires time.Time) (boo
 // Setting returns a stored setting (e.g. a generated key); ErrNotFound if unset.
 func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 	var v string
-	err := db.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	err := db.sql.QueryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -176,7 +177,7 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 // SettingOrInit returns the stored setting, storing value first when it is
 // unset. Concurrent replicas all get the one value that won.
 func (db *DB) SettingOrInit(ctx context.Context, name, value string) (string, error) {
-	if _, err := db.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+	if _, err := db.sql.Exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
 		return "", fmt.Errorf("store: setting: %w", err)
 	}
 	return db.Setting(ctx, name)

@@ -17,10 +17,10 @@ var ErrNoListen = errors.New("store: this database has no notifications")
 // Publish sends payload on channel to every Listen of every replica
 // (PostgreSQL NOTIFY, delivered when the transaction commits; here at once).
 func (db *DB) Publish(ctx context.Context, channel, payload string) error {
-	if db.dialect != Postgres {
+	if db.sql.Dialect() != Postgres {
 		return ErrNoListen
 	}
-	if _, err := db.exec(ctx, `SELECT pg_notify(?, ?)`, channel, payload); err != nil {
+	if _, err := db.sql.Exec(ctx, `SELECT pg_notify(?, ?)`, channel, payload); err != nil {
 		return fmt.Errorf("store: publish on %s: %w", channel, err)
 	}
 	return nil
@@ -32,10 +32,10 @@ func (db *DB) Publish(ctx context.Context, channel, payload string) error {
 // caller listens again). ready, when not nil, is called once the LISTEN is
 // in place: notifications published before that are not delivered.
 func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error {
-	if db.dialect != Postgres {
+	if db.sql.Dialect() != Postgres {
 		return ErrNoListen
 	}
-	conn, err := db.sql.Conn(ctx)
+	conn, err := db.sql.SQL().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: listen on %s: %w", channel, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // AppDevice is an installation of the EU Login Mobile App enrolled for an
@@ -37,7 +39,7 @@ func scanAppDevice(row interface{ Scan(...any) error }) (*AppDevice, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: scan app device: %w", err)
 	}
-	d.LockedAt, d.CreatedAt, d.ConfirmedAt, d.LastUsedAt = fromMS(locked), fromMS(created), fromMS(confirmed), fromMS(used)
+	d.LockedAt, d.CreatedAt, d.ConfirmedAt, d.LastUsedAt = sqldb.FromMillis(locked), sqldb.FromMillis(created), sqldb.FromMillis(confirmed), sqldb.FromMillis(used)
 	return &d, nil
 }
 
@@ -67,7 +69,7 @@ func scanAppEnrolment(row interface{ Scan(...any) error }) (*AppEnrolment, error
 	if err != nil {
 		return nil, fmt.Errorf("store: scan app enrolment: %w", err)
 	}
-	e.CreatedAt, e.ExpiresAt, e.UsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	e.CreatedAt, e.ExpiresAt, e.UsedAt = sqldb.FromMillis(created), sqldb.FromMillis(expires), sqldb.FromMillis(used)
 	return &e, nil
 }
 
@@ -117,7 +119,7 @@ func scanAppRequest(row interface{ Scan(...any) error }) (*AppRequest, error) {
 	if r.Decoys, err = parseInts(decoys); err != nil {
 		return nil, fmt.Errorf("store: scan app request %s: decoys: %w", r.ID, err)
 	}
-	r.CreatedAt, r.ExpiresAt, r.AnsweredAt = fromMS(created), fromMS(expires), fromMS(answered)
+	r.CreatedAt, r.ExpiresAt, r.AnsweredAt = sqldb.FromMillis(created), sqldb.FromMillis(expires), sqldb.FromMillis(answered)
 	return &r, nil
 }
 
@@ -147,7 +149,7 @@ func scanAppQR(row interface{ Scan(...any) error }) (*AppQRChallenge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: scan app QR challenge: %w", err)
 	}
-	c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	c.CreatedAt, c.ExpiresAt, c.UsedAt = sqldb.FromMillis(created), sqldb.FromMillis(expires), sqldb.FromMillis(used)
 	return &c, nil
 }
 
@@ -158,10 +160,10 @@ func (db *DB) CreateAppEnrolment(ctx context.Context, e *AppEnrolment) error {
 	if e.ID == "" {
 		e.ID = rand.Text()
 	}
-	_, err := db.exec(ctx, `INSERT INTO app_enrolments (`+appEnrolmentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.CodeHash, e.UserID, e.DeviceName, e.PINHash, ms(e.CreatedAt), ms(e.ExpiresAt), ms(e.UsedAt), e.DeviceID)
+	_, err := db.sql.Exec(ctx, `INSERT INTO app_enrolments (`+appEnrolmentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.CodeHash, e.UserID, e.DeviceName, e.PINHash, sqldb.Millis(e.CreatedAt), sqldb.Millis(e.ExpiresAt), sqldb.Millis(e.UsedAt), e.DeviceID)
 	switch {
-	case isUniqueViolation(err):
+	case sqldb.IsUniqueViolation(err):
 		return ErrConflict
 	case isForeignKeyViolation(err):
 		return ErrNotFound
@@ -174,7 +176,7 @@ func (db *DB) CreateAppEnrolment(ctx context.Context, e *AppEnrolment) error {
 // AppEnrolmentByID returns an enrolment whatever its state; ErrNotFound when
 // there is none.
 func (db *DB) AppEnrolmentByID(ctx context.Context, id string) (*AppEnrolment, error) {
-	return scanAppEnrolment(db.queryRow(ctx, `SELECT `+appEnrolmentCols+` FROM app_enrolments WHERE id = ?`, id))
+	return scanAppEnrolment(db.sql.QueryRow(ctx, `SELECT `+appEnrolmentCols+` FROM app_enrolments WHERE id = ?`, id))
 }
 
 // ClaimAppEnrolment spends the enrolment whose code hashes to codeHash and
@@ -188,17 +190,17 @@ func (db *DB) ClaimAppEnrolment(ctx context.Context, codeHash string, d *AppDevi
 	if d.ID == "" {
 		d.ID = rand.Text()
 	}
-	now := ms(d.CreatedAt)
+	now := sqldb.Millis(d.CreatedAt)
 	var e *AppEnrolment
-	err := db.tx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE app_enrolments SET used_at = ?, device_id = ? WHERE code_hash = ? AND used_at = 0 AND expires_at > ?`, now, d.ID, codeHash, now)
+	err := db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE app_enrolments SET used_at = ?, device_id = ? WHERE code_hash = ? AND used_at = 0 AND expires_at > ?`, now, d.ID, codeHash, now)
 		if err != nil {
 			return fmt.Errorf("store: claim app enrolment: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		e, err = scanAppEnrolment(tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, `SELECT `+appEnrolmentCols+` FROM app_enrolments WHERE code_hash = ?`), codeHash))
+		e, err = scanAppEnrolment(tx.QueryRow(ctx, `SELECT `+appEnrolmentCols+` FROM app_enrolments WHERE code_hash = ?`, codeHash))
 		if err != nil {
 			return err
 		}
@@ -206,9 +208,9 @@ func (db *DB) ClaimAppEnrolment(ctx context.Context, codeHash string, d *AppDevi
 		if e.DeviceName != "" {
 			d.Name = e.DeviceName
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO app_devices (`+appDeviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.UserID, d.Name, d.PublicKey, d.OTPSecret, d.PINHash, d.PINFailures, ms(d.LockedAt), now, ms(d.ConfirmedAt), ms(d.LastUsedAt)); err != nil {
-			if isUniqueViolation(err) {
+		if _, err := tx.Exec(ctx, `INSERT INTO app_devices (`+appDeviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.UserID, d.Name, d.PublicKey, d.OTPSecret, d.PINHash, d.PINFailures, sqldb.Millis(d.LockedAt), now, sqldb.Millis(d.ConfirmedAt), sqldb.Millis(d.LastUsedAt)); err != nil {
+			if sqldb.IsUniqueViolation(err) {
 				return ErrConflict
 			}
 			return fmt.Errorf("store: claim app enrolment: %w", err)
@@ -224,7 +226,7 @@ func (db *DB) ClaimAppEnrolment(ctx context.Context, codeHash string, d *AppDevi
 // ConfirmAppDevice marks device id confirmed at now (the app proved the
 // PIN). ErrNotFound when it does not exist or is already confirmed.
 func (db *DB) ConfirmAppDevice(ctx context.Context, id string, now time.Time) error {
-	if err := db.updateOne(ctx, `UPDATE app_devices SET confirmed_at = ?, last_used_at = ? WHERE id = ? AND confirmed_at = 0`, ms(now), ms(now), id); err != nil {
+	if err := db.updateOne(ctx, `UPDATE app_devices SET confirmed_at = ?, last_used_at = ? WHERE id = ? AND confirmed_at = 0`, sqldb.Millis(now), sqldb.Millis(now), id); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -236,13 +238,13 @@ func (db *DB) ConfirmAppDevice(ctx context.Context, id string, now time.Time) er
 // AppDeviceByID returns a device of any account; ErrNotFound when there is
 // none.
 func (db *DB) AppDeviceByID(ctx context.Context, id string) (*AppDevice, error) {
-	return scanAppDevice(db.queryRow(ctx, `SELECT `+appDeviceCols+` FROM app_devices WHERE id = ?`, id))
+	return scanAppDevice(db.sql.QueryRow(ctx, `SELECT `+appDeviceCols+` FROM app_devices WHERE id = ?`, id))
 }
 
 // ListAppDevices returns the devices of an account, confirmed or not, oldest
 // first.
 func (db *DB) ListAppDevices(ctx context.Context, userID string) ([]AppDevice, error) {
-	rows, err := db.query(ctx, `SELECT `+appDeviceCols+` FROM app_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
+	rows, err := db.sql.Query(ctx, `SELECT `+appDeviceCols+` FROM app_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list app devices: %w", err)
 	}
@@ -291,14 +293,14 @@ func (db *DB) DeleteAppDevice(ctx context.Context, userID, id string) error {
 // untargeted requests; it returns how many devices it removed.
 func (db *DB) DeleteAppDevices(ctx context.Context, userID string) (int64, error) {
 	var n int64
-	err := db.tx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `DELETE FROM app_devices WHERE user_id = ?`, userID)
+	err := db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM app_devices WHERE user_id = ?`, userID)
 		if err != nil {
 			return fmt.Errorf("store: delete app devices: %w", err)
 		}
 		n, _ = res.RowsAffected()
 		for _, q := range []string{`DELETE FROM app_enrolments WHERE user_id = ?`, `DELETE FROM app_requests WHERE user_id = ?`} {
-			if _, err := tx.exec(ctx, q, userID); err != nil {
+			if _, err := tx.Exec(ctx, q, userID); err != nil {
 				return fmt.Errorf("store: delete app devices: %w", err)
 			}
 		}
@@ -313,7 +315,7 @@ func (db *DB) DeleteAppDevices(ctx context.Context, userID string) (int64, error
 // the device does not exist, is locked, or already has max attempts.
 func (db *DB) StartAppPINAttempt(ctx context.Context, id string, max int) (int, error) {
 	var n int
-	err := db.queryRow(ctx, `UPDATE app_devices SET pin_failures = pin_failures + 1 WHERE id = ? AND locked_at = 0 AND pin_failures < ? RETURNING pin_failures`, id, max).Scan(&n)
+	err := db.sql.QueryRow(ctx, `UPDATE app_devices SET pin_failures = pin_failures + 1 WHERE id = ? AND locked_at = 0 AND pin_failures < ? RETURNING pin_failures`, id, max).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -326,7 +328,7 @@ func (db *DB) StartAppPINAttempt(ctx context.Context, id string, max int) (int, 
 // AppPINSucceeded resets the PIN attempts of device id and records its use
 // at now. ErrNotFound when the device does not exist or is locked.
 func (db *DB) AppPINSucceeded(ctx context.Context, id string, now time.Time) error {
-	if err := db.updateOne(ctx, `UPDATE app_devices SET pin_failures = 0, last_used_at = ? WHERE id = ? AND locked_at = 0`, ms(now), id); err != nil {
+	if err := db.updateOne(ctx, `UPDATE app_devices SET pin_failures = 0, last_used_at = ? WHERE id = ? AND locked_at = 0`, sqldb.Millis(now), id); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -339,22 +341,22 @@ func (db *DB) AppPINSucceeded(ctx context.Context, id string, now time.Time) err
 // ends its pending requests in state AppRequestLocked. ErrNotFound when the
 // device does not exist.
 func (db *DB) LockAppDevice(ctx context.Context, id string, now time.Time) error {
-	return db.tx(ctx, func(tx *Tx) error {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
 		var userID string
-		err := tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, `SELECT user_id FROM app_devices WHERE id = ?`), id).Scan(&userID)
+		err := tx.QueryRow(ctx, `SELECT user_id FROM app_devices WHERE id = ?`, id).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("store: lock app device: %w", err)
 		}
-		if _, err := tx.exec(ctx, `UPDATE app_devices SET locked_at = ? WHERE id = ? AND locked_at = 0`, ms(now), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE app_devices SET locked_at = ? WHERE id = ? AND locked_at = 0`, sqldb.Millis(now), id); err != nil {
 			return fmt.Errorf("store: lock app device: %w", err)
 		}
 		// Requests for this device, and untargeted ones of the account once
 		// it has no other usable device, cannot be answered any more.
-		if _, err := tx.exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ? WHERE state = ? AND expires_at > ? AND (device_id = ? OR (device_id IS NULL AND user_id = ? AND NOT EXISTS (SELECT 1 FROM app_devices WHERE user_id = ? AND locked_at = 0 AND confirmed_at > 0)))`,
-			AppRequestLocked, ms(now), AppRequestPending, ms(now), id, userID, userID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ? WHERE state = ? AND expires_at > ? AND (device_id = ? OR (device_id IS NULL AND user_id = ? AND NOT EXISTS (SELECT 1 FROM app_devices WHERE user_id = ? AND locked_at = 0 AND confirmed_at > 0)))`,
+			AppRequestLocked, sqldb.Millis(now), AppRequestPending, sqldb.Millis(now), id, userID, userID); err != nil {
 			return fmt.Errorf("store: lock app device: %w", err)
 		}
 		return nil
@@ -388,11 +390,11 @@ func (db *DB) CreateAppRequest(ctx context.Context, r *AppRequest) error {
 	if r.DeviceID != "" {
 		device = r.DeviceID
 	}
-	_, err := db.exec(ctx, `INSERT INTO app_requests (`+appRequestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.sql.Exec(ctx, `INSERT INTO app_requests (`+appRequestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.UserID, device, r.FlowHash, r.Service, r.Browser, r.IP, r.Number, formatInts(r.Decoys), r.Challenge,
-		ms(r.CreatedAt), ms(r.ExpiresAt), r.State, ms(r.AnsweredAt))
+		sqldb.Millis(r.CreatedAt), sqldb.Millis(r.ExpiresAt), r.State, sqldb.Millis(r.AnsweredAt))
 	switch {
-	case isUniqueViolation(err):
+	case sqldb.IsUniqueViolation(err):
 		return ErrConflict
 	case isForeignKeyViolation(err):
 		return ErrNotFound
@@ -405,15 +407,15 @@ func (db *DB) CreateAppRequest(ctx context.Context, r *AppRequest) error {
 // AppRequestByID returns a push request whatever its state; ErrNotFound when
 // there is none.
 func (db *DB) AppRequestByID(ctx context.Context, id string) (*AppRequest, error) {
-	return scanAppRequest(db.queryRow(ctx, `SELECT `+appRequestCols+` FROM app_requests WHERE id = ?`, id))
+	return scanAppRequest(db.sql.QueryRow(ctx, `SELECT `+appRequestCols+` FROM app_requests WHERE id = ?`, id))
 }
 
 // PendingAppRequests returns the requests that device deviceID of userID can
 // answer at now (pending, unexpired, for that device or for any device),
 // oldest first.
 func (db *DB) PendingAppRequests(ctx context.Context, userID, deviceID string, now time.Time) ([]AppRequest, error) {
-	rows, err := db.query(ctx, `SELECT `+appRequestCols+` FROM app_requests WHERE user_id = ? AND state = ? AND expires_at > ? AND (device_id IS NULL OR device_id = ?) ORDER BY created_at, id`,
-		userID, AppRequestPending, ms(now), deviceID)
+	rows, err := db.sql.Query(ctx, `SELECT `+appRequestCols+` FROM app_requests WHERE user_id = ? AND state = ? AND expires_at > ? AND (device_id IS NULL OR device_id = ?) ORDER BY created_at, id`,
+		userID, AppRequestPending, sqldb.Millis(now), deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending app requests: %w", err)
 	}
@@ -440,8 +442,8 @@ func (db *DB) AnswerAppRequest(ctx context.Context, id, deviceID, state string, 
 	if state == AppRequestPending || state == AppRequestExpired {
 		return fmt.Errorf("store: answer app request: %q is not a final stored state", state)
 	}
-	res, err := db.exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ?, device_id = ? WHERE id = ? AND state = ? AND expires_at > ? AND (device_id IS NULL OR device_id = ?)`,
-		state, ms(now), deviceID, id, AppRequestPending, ms(now), deviceID)
+	res, err := db.sql.Exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ?, device_id = ? WHERE id = ? AND state = ? AND expires_at > ? AND (device_id IS NULL OR device_id = ?)`,
+		state, sqldb.Millis(now), deviceID, id, AppRequestPending, sqldb.Millis(now), deviceID)
 	if err != nil {
 		return fmt.Errorf("store: answer app request: %w", err)
 	}
@@ -455,8 +457,8 @@ func (db *DB) AnswerAppRequest(ctx context.Context, id, deviceID, state string, 
 // state AppRequestDenied (the user chose another method or a new request
 // replaced them). It returns how many it ended.
 func (db *DB) CancelAppRequests(ctx context.Context, flowHash string, now time.Time) (int64, error) {
-	res, err := db.exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ? WHERE flow_hash = ? AND state = ? AND expires_at > ?`,
-		AppRequestDenied, ms(now), flowHash, AppRequestPending, ms(now))
+	res, err := db.sql.Exec(ctx, `UPDATE app_requests SET state = ?, answered_at = ? WHERE flow_hash = ? AND state = ? AND expires_at > ?`,
+		AppRequestDenied, sqldb.Millis(now), flowHash, AppRequestPending, sqldb.Millis(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: cancel app requests: %w", err)
 	}
@@ -470,10 +472,10 @@ func (db *DB) CreateAppQRChallenge(ctx context.Context, c *AppQRChallenge) error
 	if c.ID == "" {
 		c.ID = rand.Text()
 	}
-	_, err := db.exec(ctx, `INSERT INTO app_qr_challenges (`+appQRCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.FlowHash, c.DeviceID, c.UserID, c.Challenge, ms(c.CreatedAt), ms(c.ExpiresAt), ms(c.UsedAt), c.Attempts)
+	_, err := db.sql.Exec(ctx, `INSERT INTO app_qr_challenges (`+appQRCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.FlowHash, c.DeviceID, c.UserID, c.Challenge, sqldb.Millis(c.CreatedAt), sqldb.Millis(c.ExpiresAt), sqldb.Millis(c.UsedAt), c.Attempts)
 	switch {
-	case isUniqueViolation(err):
+	case sqldb.IsUniqueViolation(err):
 		return ErrConflict
 	case isForeignKeyViolation(err):
 		return ErrNotFound
@@ -486,7 +488,7 @@ func (db *DB) CreateAppQRChallenge(ctx context.Context, c *AppQRChallenge) error
 // AppQRChallengeByID returns a QR challenge whatever its state; ErrNotFound
 // when there is none.
 func (db *DB) AppQRChallengeByID(ctx context.Context, id string) (*AppQRChallenge, error) {
-	return scanAppQR(db.queryRow(ctx, `SELECT `+appQRCols+` FROM app_qr_challenges WHERE id = ?`, id))
+	return scanAppQR(db.sql.QueryRow(ctx, `SELECT `+appQRCols+` FROM app_qr_challenges WHERE id = ?`, id))
 }
 
 // RecordAppQRAttempt counts one wrong one-time password against challenge id
@@ -494,7 +496,7 @@ func (db *DB) AppQRChallengeByID(ctx context.Context, id string) (*AppQRChalleng
 // unused and has fewer than max wrong attempts; otherwise ErrNotFound.
 func (db *DB) RecordAppQRAttempt(ctx context.Context, id string, max int) (int, error) {
 	var n int
-	err := db.queryRow(ctx, `UPDATE app_qr_challenges SET attempts = attempts + 1 WHERE id = ? AND used_at = 0 AND attempts < ? RETURNING attempts`, id, max).Scan(&n)
+	err := db.sql.QueryRow(ctx, `UPDATE app_qr_challenges SET attempts = attempts + 1 WHERE id = ? AND used_at = 0 AND attempts < ? RETURNING attempts`, id, max).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -508,15 +510,15 @@ func (db *DB) RecordAppQRAttempt(ctx context.Context, id string, max int) (int, 
 // if it is unused, unexpired and has fewer than max wrong attempts; otherwise
 // ErrNotFound: of concurrent calls only one succeeds.
 func (db *DB) UseAppQRChallenge(ctx context.Context, id string, now time.Time, max int) error {
-	return db.tx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE app_qr_challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ? AND attempts < ?`, ms(now), id, ms(now), max)
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE app_qr_challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ? AND attempts < ?`, sqldb.Millis(now), id, sqldb.Millis(now), max)
 		if err != nil {
 			return fmt.Errorf("store: use app QR challenge: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		if _, err := tx.exec(ctx, `UPDATE app_devices SET last_used_at = ? WHERE id = (SELECT device_id FROM app_qr_challenges WHERE id = ?)`, ms(now), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE app_devices SET last_used_at = ? WHERE id = (SELECT device_id FROM app_qr_challenges WHERE id = ?)`, sqldb.Millis(now), id); err != nil {
 			return fmt.Errorf("store: use app QR challenge: %w", err)
 		}
 		return nil
@@ -531,7 +533,7 @@ const AppRetention = 24 * time.Hour
 // expired more than AppRetention before now, and the devices never confirmed
 // that were created that long ago; it returns how many rows it deleted.
 func (db *DB) SweepMobileApp(ctx context.Context, now time.Time) (int64, error) {
-	cut := ms(now.Add(-AppRetention))
+	cut := sqldb.Millis(now.Add(-AppRetention))
 	var total int64
 	for _, q := range []string{
 		`DELETE FROM app_enrolments WHERE expires_at < ?`,
@@ -539,7 +541,7 @@ func (db *DB) SweepMobileApp(ctx context.Context, now time.Time) (int64, error) 
 		`DELETE FROM app_qr_challenges WHERE expires_at < ?`,
 		`DELETE FROM app_devices WHERE confirmed_at = 0 AND created_at < ?`,
 	} {
-		res, err := db.exec(ctx, q, cut)
+		res, err := db.sql.Exec(ctx, q, cut)
 		if err != nil {
 			return total, fmt.Errorf("store: sweep mobile app: %w", err)
 		}

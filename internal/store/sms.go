@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // Phone is a verified mobile phone number of an account, usable for the
@@ -34,7 +36,7 @@ func scanPhone(row interface{ Scan(...any) error }) (*Phone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: scan phone: %w", err)
 	}
-	p.VerifiedAt, p.CreatedAt, p.LastUsedAt = fromMS(verified), fromMS(created), fromMS(used)
+	p.VerifiedAt, p.CreatedAt, p.LastUsedAt = sqldb.FromMillis(verified), sqldb.FromMillis(created), sqldb.FromMillis(used)
 	return &p, nil
 }
 
@@ -46,10 +48,10 @@ func (db *DB) AddPhone(ctx context.Context, p *Phone) error {
 	if p.ID == "" {
 		p.ID = rand.Text()
 	}
-	_, err := db.exec(ctx, `INSERT INTO phones (`+phoneCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.UserID, p.E164, p.Region, ms(p.VerifiedAt), ms(p.CreatedAt), ms(p.LastUsedAt))
+	_, err := db.sql.Exec(ctx, `INSERT INTO phones (`+phoneCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.UserID, p.E164, p.Region, sqldb.Millis(p.VerifiedAt), sqldb.Millis(p.CreatedAt), sqldb.Millis(p.LastUsedAt))
 	switch {
-	case isUniqueViolation(err):
+	case sqldb.IsUniqueViolation(err):
 		return ErrConflict
 	case isForeignKeyViolation(err):
 		return ErrNotFound
@@ -61,7 +63,7 @@ func (db *DB) AddPhone(ctx context.Context, p *Phone) error {
 
 // ListPhones returns the numbers of an account, oldest first.
 func (db *DB) ListPhones(ctx context.Context, userID string) ([]Phone, error) {
-	rows, err := db.query(ctx, `SELECT `+phoneCols+` FROM phones WHERE user_id = ? ORDER BY created_at, id`, userID)
+	rows, err := db.sql.Query(ctx, `SELECT `+phoneCols+` FROM phones WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list phones: %w", err)
 	}
@@ -83,7 +85,7 @@ func (db *DB) ListPhones(ctx context.Context, userID string) ([]Phone, error) {
 // PhoneByID returns the number id of the account userID; ErrNotFound when it
 // does not exist or belongs to another account.
 func (db *DB) PhoneByID(ctx context.Context, userID, id string) (*Phone, error) {
-	return scanPhone(db.queryRow(ctx, `SELECT `+phoneCols+` FROM phones WHERE id = ? AND user_id = ?`, id, userID))
+	return scanPhone(db.sql.QueryRow(ctx, `SELECT `+phoneCols+` FROM phones WHERE id = ? AND user_id = ?`, id, userID))
 }
 
 // DeletePhone removes the number id of the account userID; ErrNotFound when
@@ -101,7 +103,7 @@ func (db *DB) DeletePhone(ctx context.Context, userID, id string) error {
 // CountPhones returns how many numbers an account has.
 func (db *DB) CountPhones(ctx context.Context, userID string) (int, error) {
 	var n int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM phones WHERE user_id = ?`, userID).Scan(&n); err != nil {
+	if err := db.sql.QueryRow(ctx, `SELECT COUNT(*) FROM phones WHERE user_id = ?`, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count phones: %w", err)
 	}
 	return n, nil
@@ -109,7 +111,7 @@ func (db *DB) CountPhones(ctx context.Context, userID string) (int, error) {
 
 // TouchPhone records that the number id of userID was used to sign in at now.
 func (db *DB) TouchPhone(ctx context.Context, userID, id string, now time.Time) error {
-	if err := db.updateOne(ctx, `UPDATE phones SET last_used_at = ? WHERE id = ? AND user_id = ?`, ms(now), id, userID); err != nil {
+	if err := db.updateOne(ctx, `UPDATE phones SET last_used_at = ? WHERE id = ? AND user_id = ?`, sqldb.Millis(now), id, userID); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -147,7 +149,7 @@ func scanChallenge(row interface{ Scan(...any) error }) (*SMSChallenge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: scan challenge: %w", err)
 	}
-	c.CreatedAt, c.ExpiresAt, c.UsedAt, c.ResendAt = fromMS(created), fromMS(expires), fromMS(used), fromMS(resend)
+	c.CreatedAt, c.ExpiresAt, c.UsedAt, c.ResendAt = sqldb.FromMillis(created), sqldb.FromMillis(expires), sqldb.FromMillis(used), sqldb.FromMillis(resend)
 	return &c, nil
 }
 
@@ -163,18 +165,18 @@ func (db *DB) PutChallenge(ctx context.Context, c *SMSChallenge) (time.Time, err
 	if c.ID == "" {
 		c.ID = rand.Text()
 	}
-	now := ms(c.CreatedAt)
+	now := sqldb.Millis(c.CreatedAt)
 	var blocked time.Time
-	err := db.tx(ctx, func(tx *Tx) error {
+	err := db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
 		// Serialise the challenges of one user. SQLite transactions are
 		// already serial (BEGIN IMMEDIATE); PostgreSQL locks the user's row
 		// without blocking foreign-key checks of other tables.
 		lock := `SELECT id FROM users WHERE id = ?`
-		if tx.dialect == Postgres {
+		if db.Dialect() == Postgres {
 			lock += ` FOR NO KEY UPDATE`
 		}
 		var id string
-		err := tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, lock), c.UserID).Scan(&id)
+		err := tx.QueryRow(ctx, lock, c.UserID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -182,21 +184,21 @@ func (db *DB) PutChallenge(ctx context.Context, c *SMSChallenge) (time.Time, err
 			return fmt.Errorf("store: put challenge: %w", err)
 		}
 		var resend int64
-		err = tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, `SELECT COALESCE(MAX(resend_at), 0) FROM sms_challenges WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`),
+		err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(resend_at), 0) FROM sms_challenges WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
 			c.UserID, c.Purpose, now).Scan(&resend)
 		if err != nil {
 			return fmt.Errorf("store: put challenge: %w", err)
 		}
 		if resend > now {
-			blocked = fromMS(resend)
+			blocked = sqldb.FromMillis(resend)
 			return nil
 		}
-		if _, err := tx.exec(ctx, `UPDATE sms_challenges SET expires_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
+		if _, err := tx.Exec(ctx, `UPDATE sms_challenges SET expires_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
 			now, c.UserID, c.Purpose, now); err != nil {
 			return fmt.Errorf("store: put challenge: %w", err)
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO sms_challenges (`+challengeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.UserID, c.Phone, c.Purpose, c.FlowID, c.CodeHash, c.Salt, now, ms(c.ExpiresAt), c.Attempts, ms(c.UsedAt), ms(c.ResendAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sms_challenges (`+challengeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.UserID, c.Phone, c.Purpose, c.FlowID, c.CodeHash, c.Salt, now, sqldb.Millis(c.ExpiresAt), c.Attempts, sqldb.Millis(c.UsedAt), sqldb.Millis(c.ResendAt)); err != nil {
 			return fmt.Errorf("store: put challenge: %w", err)
 		}
 		return nil
@@ -212,15 +214,15 @@ func (db *DB) PutChallenge(ctx context.Context, c *SMSChallenge) (time.Time, err
 // challenges), or the zero time when one may be stored at now.
 func (db *DB) ChallengeResendAt(ctx context.Context, userID, purpose string, now time.Time) (time.Time, error) {
 	var resend int64
-	err := db.queryRow(ctx, `SELECT COALESCE(MAX(resend_at), 0) FROM sms_challenges WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
-		userID, purpose, ms(now)).Scan(&resend)
+	err := db.sql.QueryRow(ctx, `SELECT COALESCE(MAX(resend_at), 0) FROM sms_challenges WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
+		userID, purpose, sqldb.Millis(now)).Scan(&resend)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: challenge resend time: %w", err)
 	}
-	if resend <= ms(now) {
+	if resend <= sqldb.Millis(now) {
 		return time.Time{}, nil
 	}
-	return fromMS(resend), nil
+	return sqldb.FromMillis(resend), nil
 }
 
 // ChallengeForVerify returns the newest challenge of the user, purpose and
@@ -228,14 +230,14 @@ func (db *DB) ChallengeResendAt(ctx context.Context, userID, purpose string, now
 // the caller can tell the user what went wrong; ErrNotFound when there is
 // none.
 func (db *DB) ChallengeForVerify(ctx context.Context, userID, purpose, flowID string) (*SMSChallenge, error) {
-	return scanChallenge(db.queryRow(ctx, `SELECT `+challengeCols+` FROM sms_challenges WHERE user_id = ? AND purpose = ? AND flow_id = ? ORDER BY created_at DESC, expires_at DESC LIMIT 1`,
+	return scanChallenge(db.sql.QueryRow(ctx, `SELECT `+challengeCols+` FROM sms_challenges WHERE user_id = ? AND purpose = ? AND flow_id = ? ORDER BY created_at DESC, expires_at DESC LIMIT 1`,
 		userID, purpose, flowID))
 }
 
 // ChallengeByID returns a challenge whatever its state; ErrNotFound when
 // there is none.
 func (db *DB) ChallengeByID(ctx context.Context, id string) (*SMSChallenge, error) {
-	return scanChallenge(db.queryRow(ctx, `SELECT `+challengeCols+` FROM sms_challenges WHERE id = ?`, id))
+	return scanChallenge(db.sql.QueryRow(ctx, `SELECT `+challengeCols+` FROM sms_challenges WHERE id = ?`, id))
 }
 
 // RecordWrongAttempt counts one wrong code against challenge id and returns
@@ -244,7 +246,7 @@ func (db *DB) ChallengeByID(ctx context.Context, id string) (*SMSChallenge, erro
 // otherwise it returns ErrNotFound (the challenge is dead or unknown).
 func (db *DB) RecordWrongAttempt(ctx context.Context, id string, maxAttempts int) (int, error) {
 	var n int
-	err := db.queryRow(ctx, `UPDATE sms_challenges SET attempts = attempts + 1 WHERE id = ? AND used_at = 0 AND attempts < ? RETURNING attempts`, id, maxAttempts).Scan(&n)
+	err := db.sql.QueryRow(ctx, `UPDATE sms_challenges SET attempts = attempts + 1 WHERE id = ? AND used_at = 0 AND attempts < ? RETURNING attempts`, id, maxAttempts).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -258,7 +260,7 @@ func (db *DB) RecordWrongAttempt(ctx context.Context, id string, maxAttempts int
 // has fewer than maxAttempts wrong codes. It returns ErrNotFound otherwise:
 // of concurrent calls only one ever succeeds.
 func (db *DB) UseChallenge(ctx context.Context, id string, now time.Time, maxAttempts int) error {
-	res, err := db.exec(ctx, `UPDATE sms_challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ? AND attempts < ?`, ms(now), id, ms(now), maxAttempts)
+	res, err := db.sql.Exec(ctx, `UPDATE sms_challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ? AND attempts < ?`, sqldb.Millis(now), id, sqldb.Millis(now), maxAttempts)
 	if err != nil {
 		return fmt.Errorf("store: use challenge: %w", err)
 	}
@@ -272,8 +274,8 @@ func (db *DB) UseChallenge(ctx context.Context, id string, now time.Time, maxAtt
 // lifts its resend time, so that a new code can be requested at once (after a
 // failed delivery, or when the number was removed).
 func (db *DB) KillChallenges(ctx context.Context, userID, purpose string, now time.Time) error {
-	_, err := db.exec(ctx, `UPDATE sms_challenges SET expires_at = ?, resend_at = 0 WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
-		ms(now), userID, purpose, ms(now))
+	_, err := db.sql.Exec(ctx, `UPDATE sms_challenges SET expires_at = ?, resend_at = 0 WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`,
+		sqldb.Millis(now), userID, purpose, sqldb.Millis(now))
 	if err != nil {
 		return fmt.Errorf("store: kill challenges: %w", err)
 	}
@@ -287,7 +289,7 @@ const SMSChallengeRetention = 24 * time.Hour
 // SweepSMS deletes the challenges that expired more than
 // SMSChallengeRetention before now, and returns how many.
 func (db *DB) SweepSMS(ctx context.Context, now time.Time) (int64, error) {
-	res, err := db.exec(ctx, `DELETE FROM sms_challenges WHERE expires_at < ?`, ms(now.Add(-SMSChallengeRetention)))
+	res, err := db.sql.Exec(ctx, `DELETE FROM sms_challenges WHERE expires_at < ?`, sqldb.Millis(now.Add(-SMSChallengeRetention)))
 	if err != nil {
 		return 0, fmt.Errorf("store: sweep challenges: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // EmailToken is a link sent by e-mail (create a password, reset it, confirm a
@@ -23,12 +25,12 @@ type EmailToken struct {
 // PutEmailToken stores a new link for a user and kills every earlier unused
 // link of the same purpose, so that only the newest one works.
 func (db *DB) PutEmailToken(ctx context.Context, t *EmailToken) error {
-	return db.tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0`, ms(t.CreatedAt), t.UserID, t.Purpose); err != nil {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0`, sqldb.Millis(t.CreatedAt), t.UserID, t.Purpose); err != nil {
 			return fmt.Errorf("store: put token: %w", err)
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO email_tokens (hash, user_id, purpose, data, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, 0)`,
-			t.Hash, t.UserID, t.Purpose, t.Data, ms(t.CreatedAt), ms(t.ExpiresAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO email_tokens (hash, user_id, purpose, data, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, 0)`,
+			t.Hash, t.UserID, t.Purpose, t.Data, sqldb.Millis(t.CreatedAt), sqldb.Millis(t.ExpiresAt)); err != nil {
 			return fmt.Errorf("store: put token: %w", err)
 		}
 		return nil
@@ -40,7 +42,7 @@ func (db *DB) PutEmailToken(ctx context.Context, t *EmailToken) error {
 func (db *DB) EmailTokenByHash(ctx context.Context, hash string) (*EmailToken, error) {
 	var t EmailToken
 	var c, e, u int64
-	err := db.queryRow(ctx, `SELECT hash, user_id, purpose, data, created_at, expires_at, used_at FROM email_tokens WHERE hash = ?`, hash).
+	err := db.sql.QueryRow(ctx, `SELECT hash, user_id, purpose, data, created_at, expires_at, used_at FROM email_tokens WHERE hash = ?`, hash).
 		Scan(&t.Hash, &t.UserID, &t.Purpose, &t.Data, &c, &e, &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -48,7 +50,7 @@ func (db *DB) EmailTokenByHash(ctx context.Context, hash string) (*EmailToken, e
 	if err != nil {
 		return nil, fmt.Errorf("store: token: %w", err)
 	}
-	t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMS(c), fromMS(e), fromMS(u)
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = sqldb.FromMillis(c), sqldb.FromMillis(e), sqldb.FromMillis(u)
 	return &t, nil
 }
 
@@ -56,11 +58,11 @@ func (db *DB) EmailTokenByHash(ctx context.Context, hash string) (*EmailToken, e
 // returns ErrNotFound when another request used it first or it expired: only
 // one caller ever succeeds.
 func (db *DB) UseEmailToken(ctx context.Context, hash string, now time.Time) error {
-	return db.useEmailToken(ctx, db.exec, hash, now)
+	return db.useEmailToken(ctx, db.sql.Exec, hash, now)
 }
 
 func (db *DB) useEmailToken(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), hash string, now time.Time) error {
-	res, err := exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?`, ms(now), hash, ms(now))
+	res, err := exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?`, sqldb.Millis(now), hash, sqldb.Millis(now))
 	if err != nil {
 		return fmt.Errorf("store: use token: %w", err)
 	}
@@ -74,15 +76,15 @@ func (db *DB) useEmailToken(ctx context.Context, exec func(context.Context, stri
 // transaction, so a link can never set two passwords and a failure leaves
 // both untouched. When endSessions is true every session of the user ends.
 func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash, userID, pwHash string, now time.Time, endSessions bool) error {
-	return db.tx(ctx, func(tx *Tx) error {
-		if err := db.useEmailToken(ctx, tx.exec, tokenHash, now); err != nil {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := db.useEmailToken(ctx, tx.Exec, tokenHash, now); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, pwHash, ms(now), ms(now), userID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, pwHash, sqldb.Millis(now), sqldb.Millis(now), userID); err != nil {
 			return fmt.Errorf("store: set password: %w", err)
 		}
 		if endSessions {
-			if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 				return fmt.Errorf("store: set password: %w", err)
 			}
 		}
@@ -94,12 +96,12 @@ func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash, userID, pwHas
 // the token's data, in one transaction. ErrConflict when the address was
 // taken in the meantime.
 func (db *DB) ChangeEmailWithToken(ctx context.Context, tokenHash, userID, email string, now time.Time) error {
-	return db.tx(ctx, func(tx *Tx) error {
-		if err := db.useEmailToken(ctx, tx.exec, tokenHash, now); err != nil {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := db.useEmailToken(ctx, tx.Exec, tokenHash, now); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE id = ?`, email, ms(now), userID)
-		if isUniqueViolation(err) {
+		_, err := tx.Exec(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE id = ?`, email, sqldb.Millis(now), userID)
+		if sqldb.IsUniqueViolation(err) {
 			return ErrConflict
 		}
 		if err != nil {
@@ -112,7 +114,7 @@ func (db *DB) ChangeEmailWithToken(ctx context.Context, tokenHash, userID, email
 // KillEmailTokens marks every unused link of a user and purpose as used (a
 // password changed in My Account makes a pending reset link pointless).
 func (db *DB) KillEmailTokens(ctx context.Context, userID, purpose string, now time.Time) error {
-	_, err := db.exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0`, ms(now), userID, purpose)
+	_, err := db.sql.Exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0`, sqldb.Millis(now), userID, purpose)
 	if err != nil {
 		return fmt.Errorf("store: kill tokens: %w", err)
 	}

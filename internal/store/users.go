@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"eulogin/internal/sqldb"
 )
 
 // User is an account of the identity provider.
@@ -37,16 +39,16 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: scan user: %w", err)
 	}
-	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = fromMS(pwAt), fromMS(created), fromMS(updated)
+	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = sqldb.FromMillis(pwAt), sqldb.FromMillis(created), sqldb.FromMillis(updated)
 	return &u, nil
 }
 
 // CreateUser inserts u. It returns ErrConflict when the e-mail address or the
 // id is taken.
 func (db *DB) CreateUser(ctx context.Context, u *User) error {
-	_, err := db.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.FirstName, u.LastName, u.EmailLang, u.PasswordHash, ms(u.PasswordChangedAt), u.AssuranceLevel, u.RequireMFA, u.WarnSSO, ms(u.CreatedAt), ms(u.UpdatedAt))
-	if isUniqueViolation(err) {
+	_, err := db.sql.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.FirstName, u.LastName, u.EmailLang, u.PasswordHash, sqldb.Millis(u.PasswordChangedAt), u.AssuranceLevel, u.RequireMFA, u.WarnSSO, sqldb.Millis(u.CreatedAt), sqldb.Millis(u.UpdatedAt))
+	if sqldb.IsUniqueViolation(err) {
 		return ErrConflict
 	}
 	if err != nil {
@@ -57,22 +59,22 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 
 // UserByEmail returns the user with the canonical e-mail address email.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
-	return scanUser(db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+	return scanUser(db.sql.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
 }
 
 // UserByID returns the user with id.
 func (db *DB) UserByID(ctx context.Context, id string) (*User, error) {
-	return scanUser(db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return scanUser(db.sql.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
 // UpdateProfile changes the names and the e-mail language of a user.
 func (db *DB) UpdateProfile(ctx context.Context, id, first, last, emailLang string, now time.Time) error {
-	return db.updateOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, email_lang = ?, updated_at = ? WHERE id = ?`, first, last, emailLang, ms(now), id)
+	return db.updateOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, email_lang = ?, updated_at = ? WHERE id = ?`, first, last, emailLang, sqldb.Millis(now), id)
 }
 
 // UpdateOptions changes the account options.
 func (db *DB) UpdateOptions(ctx context.Context, id string, requireMFA, warnSSO bool, now time.Time) error {
-	return db.updateOne(ctx, `UPDATE users SET require_mfa = ?, warn_sso = ?, updated_at = ? WHERE id = ?`, requireMFA, warnSSO, ms(now), id)
+	return db.updateOne(ctx, `UPDATE users SET require_mfa = ?, warn_sso = ?, updated_at = ? WHERE id = ?`, requireMFA, warnSSO, sqldb.Millis(now), id)
 }
 
 // SetPasswordHash replaces the password hash (a rehash with new parameters
@@ -81,13 +83,13 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash string, now time.Tim
 	if !passwordChanged {
 		return db.updateOne(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
 	}
-	return db.updateOne(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, ms(now), ms(now), id)
+	return db.updateOne(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, sqldb.Millis(now), sqldb.Millis(now), id)
 }
 
 // ChangeEmail sets a new canonical e-mail address; ErrConflict when taken.
 func (db *DB) ChangeEmail(ctx context.Context, id, email string, now time.Time) error {
-	err := db.updateOne(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE id = ?`, email, ms(now), id)
-	if isUniqueViolation(err) {
+	err := db.updateOne(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE id = ?`, email, sqldb.Millis(now), id)
+	if sqldb.IsUniqueViolation(err) {
 		return ErrConflict
 	}
 	return err
@@ -102,7 +104,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	// '_', '%' and '\' in an id would act as patterns and SQLite would ignore
 	// case, deleting the records of other accounts or missing the account's.
 	suffix := ":" + id
-	return db.tx(ctx, func(tx *Tx) error {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
 		for _, q := range []struct {
 			sql  string
 			args []any
@@ -114,11 +116,11 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 			{`DELETE FROM known_browsers WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM attempts WHERE substr(key, length(key) - ? + 1) = ?`, []any{utf8.RuneCountInString(suffix), suffix}},
 		} {
-			if _, err := tx.exec(ctx, q.sql, q.args...); err != nil {
+			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
 				return fmt.Errorf("store: delete user: %w", err)
 			}
 		}
-		res, err := tx.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
+		res, err := tx.Exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("store: delete user: %w", err)
 		}
@@ -130,7 +132,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 }
 
 func (db *DB) updateOne(ctx context.Context, q string, args ...any) error {
-	res, err := db.exec(ctx, q, args...)
+	res, err := db.sql.Exec(ctx, q, args...)
 	if err != nil {
 		return err
 	}

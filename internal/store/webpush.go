@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // AppPushSubscription is where a device's browser receives Web Push
@@ -22,11 +24,11 @@ type AppPushSubscription struct {
 // PutAppPushSubscription stores the subscription of a device, replacing the
 // one it had. ErrNotFound when the device does not exist.
 func (db *DB) PutAppPushSubscription(ctx context.Context, s *AppPushSubscription) error {
-	res, err := db.exec(ctx, `INSERT INTO app_push_subscriptions (device_id, endpoint, p256dh, auth, created_at, failed_at)
+	res, err := db.sql.Exec(ctx, `INSERT INTO app_push_subscriptions (device_id, endpoint, p256dh, auth, created_at, failed_at)
 		SELECT id, ?, ?, ?, ?, 0 FROM app_devices WHERE id = ?
 		ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		created_at = excluded.created_at, failed_at = 0`,
-		s.Endpoint, s.P256DH, s.Auth, ms(s.CreatedAt), s.DeviceID)
+		s.Endpoint, s.P256DH, s.Auth, sqldb.Millis(s.CreatedAt), s.DeviceID)
 	if err != nil {
 		return fmt.Errorf("store: put push subscription: %w", err)
 	}
@@ -50,7 +52,7 @@ func (db *DB) AppPushSubscriptions(ctx context.Context, userID, deviceID string)
 		q += ` AND d.id = ?`
 		args = append(args, deviceID)
 	}
-	rows, err := db.query(ctx, q+` ORDER BY s.device_id`, args...)
+	rows, err := db.sql.Query(ctx, q+` ORDER BY s.device_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: push subscriptions: %w", err)
 	}
@@ -62,7 +64,7 @@ func (db *DB) AppPushSubscriptions(ctx context.Context, userID, deviceID string)
 		if err := rows.Scan(&s.DeviceID, &s.UserID, &s.Endpoint, &s.P256DH, &s.Auth, &created, &failed); err != nil {
 			return nil, fmt.Errorf("store: push subscriptions: %w", err)
 		}
-		s.CreatedAt, s.FailedAt = fromMS(created), fromMS(failed)
+		s.CreatedAt, s.FailedAt = sqldb.FromMillis(created), sqldb.FromMillis(failed)
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -74,7 +76,7 @@ func (db *DB) AppPushSubscriptions(ctx context.Context, userID, deviceID string)
 // DeleteAppPushEndpoint removes every subscription to endpoint (the push
 // service answered that it is gone) and returns how many it removed.
 func (db *DB) DeleteAppPushEndpoint(ctx context.Context, endpoint string) (int64, error) {
-	res, err := db.exec(ctx, `DELETE FROM app_push_subscriptions WHERE endpoint = ?`, endpoint)
+	res, err := db.sql.Exec(ctx, `DELETE FROM app_push_subscriptions WHERE endpoint = ?`, endpoint)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete push endpoint: %w", err)
 	}
@@ -95,7 +97,7 @@ func (db *DB) DeleteAppPushSubscription(ctx context.Context, deviceID string) er
 
 // AppPushFailed records a failed delivery to endpoint at now.
 func (db *DB) AppPushFailed(ctx context.Context, endpoint string, now time.Time) error {
-	if _, err := db.exec(ctx, `UPDATE app_push_subscriptions SET failed_at = ? WHERE endpoint = ?`, ms(now), endpoint); err != nil {
+	if _, err := db.sql.Exec(ctx, `UPDATE app_push_subscriptions SET failed_at = ? WHERE endpoint = ?`, sqldb.Millis(now), endpoint); err != nil {
 		return fmt.Errorf("store: push failed: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"eulogin/internal/audit"
+	"eulogin/internal/sqldb"
 )
 
 // The portal's audit log is kept here, written through audit.Log.
@@ -14,8 +15,8 @@ var _ audit.Store = (*DB)(nil)
 // (audit.Store). Its UserID is "" when the user is not known (a refused
 // login).
 func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
-	err := db.queryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.UserID, ms(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
+	err := db.sql.QueryRow(ctx, `INSERT INTO portal_audit (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.UserID, sqldb.Millis(e.At), string(e.Kind), e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("ecistore: add audit event: %w", err)
 	}
@@ -24,7 +25,7 @@ func (db *DB) AddAudit(ctx context.Context, e *audit.Event) error {
 
 // AuditEvents returns the newest limit events of a user, newest first.
 func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audit.Event, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
+	rows, err := db.sql.Query(ctx, `SELECT id, user_id, at, type, ip, user_agent, detail FROM portal_audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: audit events: %w", err)
 	}
@@ -36,7 +37,7 @@ func (db *DB) AuditEvents(ctx context.Context, userID string, limit int) ([]audi
 		if err := rows.Scan(&e.ID, &e.UserID, &at, &e.Kind, &e.IP, &e.UserAgent, &e.Detail); err != nil {
 			return nil, fmt.Errorf("ecistore: audit events: %w", err)
 		}
-		e.At = fromMS(at)
+		e.At = sqldb.FromMillis(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

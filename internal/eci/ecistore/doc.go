@@ -8,10 +8,12 @@
 // otherwise, so concurrent replicas cannot both win. The portal knows its users only through what the identity
 // provider sent at login (CAS attributes), keyed by the stable user id.
 //
-// The same code runs on SQLite and PostgreSQL. Open uses package store's
-// connection handling (store.OpenNoMigrate) and migration runner
-// (store.MigrateFS) with this package's embedded, numbered migrations per
-// dialect (migrations/{sqlite,postgres}/NNN_name.sql), recorded in the table
+// The same code runs on SQLite and PostgreSQL. The package is built on
+// sqldb, the storage engine it shares with the identity provider's store
+// (and nothing else of the identity provider): sqldb opens the database,
+// rebinds placeholders, runs the transactions and applies this package's
+// embedded, numbered migrations per dialect
+// (migrations/{sqlite,postgres}/NNN_name.sql), recorded in the table
 // eci_schema_migrations, so the portal may share a database or a schema with
 // the identity provider without touching its tables or its migration history
 // (a separate database or schema is still the recommended deployment).

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"eulogin/internal/eci/ecistore/ecistoretest"
-	"eulogin/internal/store/storetest"
+	"eulogin/internal/sqldb/sqldbtest"
 )
 
 func TestSQLite(t *testing.T) {
@@ -19,7 +19,7 @@ func TestSQLite(t *testing.T) {
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
 func TestPostgres(t *testing.T) {
 	// Skip (or fail) once here rather than in every subtest.
-	dsn := storetest.PostgresDSN(t)
+	dsn := sqldbtest.PostgresDSN(t)
 	ecistoretest.Run(t, ecistoretest.OpenPostgres)
 	t.Run("Reopen", func(t *testing.T) { ecistoretest.Reopen(t, dsn) })
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // Initiative statuses.
@@ -115,23 +117,9 @@ type Document struct {
 	UploadedBy   string
 }
 
-// txn is a transaction with the store's placeholder rewriting.
-type txn struct {
-	ctx context.Context
-	t   *sql.Tx
-	db  *DB
-}
-
-func (x txn) exec(q string, args ...any) (sql.Result, error) {
-	return x.t.ExecContext(x.ctx, x.db.base.Rebind(q), args...)
-}
-
-func (x txn) queryRow(q string, args ...any) *sql.Row {
-	return x.t.QueryRowContext(x.ctx, x.db.base.Rebind(q), args...)
-}
-
-// record appends a change to the initiative's history, its values as JSON.
-func (x txn) record(id int64, at time.Time, userID, field string, old, new any) error {
+// record appends a change to the initiative's history, its values as JSON,
+// in the transaction that makes the change.
+func record(ctx context.Context, x *sqldb.Tx, id int64, at time.Time, userID, field string, old, new any) error {
 	o, err := json.Marshal(old)
 	if err != nil {
 		return err
@@ -140,29 +128,20 @@ func (x txn) record(id int64, at time.Time, userID, field string, old, new any) 
 	if err != nil {
 		return err
 	}
-	_, err = x.exec(`INSERT INTO eci_history (initiative_id, at, user_id, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, ms(at), userID, field, string(o), string(n))
+	_, err = x.Exec(ctx, `INSERT INTO eci_history (initiative_id, at, user_id, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, sqldb.Millis(at), userID, field, string(o), string(n))
 	return err
 }
 
 // inTx runs fn in a transaction, committing when it returns nil. what
-// names the operation in errors.
-func (db *DB) inTx(ctx context.Context, what string, fn func(x txn) error) error {
-	t, err := db.base.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("ecistore: %s: begin: %w", what, err)
+// names the operation in errors, except ErrConflict and ErrNotFound, which
+// callers compare.
+func (db *DB) inTx(ctx context.Context, what string, fn func(x *sqldb.Tx) error) error {
+	err := db.sql.InTx(ctx, fn)
+	if err == nil || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		return err
 	}
-	if err := fn(txn{ctx, t, db}); err != nil {
-		t.Rollback()
-		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
-			return err
-		}
-		return fmt.Errorf("ecistore: %s: %w", what, err)
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("ecistore: %s: commit: %w", what, err)
-	}
-	return nil
+	return fmt.Errorf("ecistore: %s: %w", what, err)
 }
 
 const initiativeColumns = `id, status, title, objectives, annex, treaty, website, categories, language, representative, substitute,
@@ -187,7 +166,7 @@ func scanInitiative(s scanner) (*Initiative, error) {
 	if cats != "" {
 		in.Categories = strings.Split(cats, ",")
 	}
-	in.CreatedAt, in.UpdatedAt, in.SubmittedAt, in.DecidedAt, in.ChangesRequestedAt = fromMS(c), fromMS(u), fromMS(sub), fromMS(dec), fromMS(chg)
+	in.CreatedAt, in.UpdatedAt, in.SubmittedAt, in.DecidedAt, in.ChangesRequestedAt = sqldb.FromMillis(c), sqldb.FromMillis(u), sqldb.FromMillis(sub), sqldb.FromMillis(dec), sqldb.FromMillis(chg)
 	return &in, nil
 }
 
@@ -196,25 +175,25 @@ func scanInitiative(s scanner) (*Initiative, error) {
 // records the creation in its history and sets in.ID.
 func (db *DB) CreateInitiative(ctx context.Context, in *Initiative, creator *User, at time.Time) error {
 	in.Status, in.Representative, in.CreatedAt, in.UpdatedAt = StatusDraft, creator.ID, at, at
-	return db.inTx(ctx, "create initiative", func(x txn) error {
-		err := x.queryRow(`INSERT INTO eci_initiatives (status, title, objectives, annex, treaty, website, categories, language, representative, created_at, updated_at)
+	return db.inTx(ctx, "create initiative", func(x *sqldb.Tx) error {
+		err := x.QueryRow(ctx, `INSERT INTO eci_initiatives (status, title, objectives, annex, treaty, website, categories, language, representative, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Status, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, in.Representative, ms(at), ms(at)).Scan(&in.ID)
+			in.Status, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, in.Representative, sqldb.Millis(at), sqldb.Millis(at)).Scan(&in.ID)
 		if err != nil {
 			return err
 		}
 		name := strings.TrimSpace(creator.FirstName + " " + creator.LastName)
-		if _, err := x.exec(`INSERT INTO eci_members (initiative_id, name, email, status, invited_at, accepted_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			in.ID, name, creator.Email, MemberAccepted, ms(at), ms(at), creator.ID); err != nil {
+		if _, err := x.Exec(ctx, `INSERT INTO eci_members (initiative_id, name, email, status, invited_at, accepted_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			in.ID, name, creator.Email, MemberAccepted, sqldb.Millis(at), sqldb.Millis(at), creator.ID); err != nil {
 			return err
 		}
-		return x.record(in.ID, at, creator.ID, "created", nil, in.Title)
+		return record(ctx, x, in.ID, at, creator.ID, "created", nil, in.Title)
 	})
 }
 
 // Initiative returns the initiative with id.
 func (db *DB) Initiative(ctx context.Context, id int64) (*Initiative, error) {
-	in, err := scanInitiative(db.queryRow(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, id))
+	in, err := scanInitiative(db.sql.QueryRow(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("ecistore: initiative: %w", err)
 	}
@@ -222,7 +201,7 @@ func (db *DB) Initiative(ctx context.Context, id int64) (*Initiative, error) {
 }
 
 func (db *DB) initiatives(ctx context.Context, q string, args ...any) ([]Initiative, error) {
-	rows, err := db.query(ctx, q, args...)
+	rows, err := db.sql.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: initiatives: %w", err)
 	}
@@ -265,8 +244,8 @@ func (db *DB) InitiativesWithStatus(ctx context.Context, statuses ...string) ([]
 // treaty, website, categories, language) from in, and records each changed
 // field in the history. ErrConflict when the initiative is not a draft.
 func (db *DB) UpdateDraft(ctx context.Context, in *Initiative, userID string, at time.Time) error {
-	return db.inTx(ctx, "update draft", func(x txn) error {
-		old, err := scanInitiative(x.queryRow(`SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, in.ID))
+	return db.inTx(ctx, "update draft", func(x *sqldb.Tx) error {
+		old, err := scanInitiative(x.QueryRow(ctx, `SELECT `+initiativeColumns+` FROM eci_initiatives WHERE id = ?`, in.ID))
 		if err != nil {
 			return err
 		}
@@ -286,15 +265,15 @@ func (db *DB) UpdateDraft(ctx context.Context, in *Initiative, userID string, at
 				continue
 			}
 			changed = true
-			if err := x.record(in.ID, at, userID, f.name, f.old, f.new); err != nil {
+			if err := record(ctx, x, in.ID, at, userID, f.name, f.old, f.new); err != nil {
 				return err
 			}
 		}
 		if !changed {
 			return nil
 		}
-		res, err := x.exec(`UPDATE eci_initiatives SET title = ?, objectives = ?, annex = ?, treaty = ?, website = ?, categories = ?, language = ?, updated_at = ?
-WHERE id = ? AND status = 'DRAFT'`, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, ms(at), in.ID)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET title = ?, objectives = ?, annex = ?, treaty = ?, website = ?, categories = ?, language = ?, updated_at = ?
+WHERE id = ? AND status = 'DRAFT'`, in.Title, in.Objectives, in.Annex, in.Treaty, in.Website, strings.Join(in.Categories, ","), in.Language, sqldb.Millis(at), in.ID)
 		return oneRow(res, err)
 	})
 }
@@ -315,24 +294,24 @@ func oneRow(res sql.Result, err error) error {
 // SetContacts designates the representative and the substitute (portal
 // user ids, "" for none) of a draft, recording the change.
 func (db *DB) SetContacts(ctx context.Context, id int64, representative, substitute, userID string, at time.Time) error {
-	return db.inTx(ctx, "set contacts", func(x txn) error {
+	return db.inTx(ctx, "set contacts", func(x *sqldb.Tx) error {
 		var rep, sub string
-		if err := x.queryRow(`SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, id).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
+		if err := x.QueryRow(ctx, `SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, id).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
 			return ErrConflict
 		} else if err != nil {
 			return err
 		}
 		if rep != representative {
-			if err := x.record(id, at, userID, "representative", rep, representative); err != nil {
+			if err := record(ctx, x, id, at, userID, "representative", rep, representative); err != nil {
 				return err
 			}
 		}
 		if sub != substitute {
-			if err := x.record(id, at, userID, "substitute", sub, substitute); err != nil {
+			if err := record(ctx, x, id, at, userID, "substitute", sub, substitute); err != nil {
 				return err
 			}
 		}
-		res, err := x.exec(`UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, representative, substitute, ms(at), id)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, representative, substitute, sqldb.Millis(at), id)
 		return oneRow(res, err)
 	})
 }
@@ -344,23 +323,23 @@ func (db *DB) SetContacts(ctx context.Context, id int64, representative, substit
 // the substitute, both still accepted members, and the initiative is a draft
 // or registered (a submitted or refused request is frozen).
 func (db *DB) HandOver(ctx context.Context, id int64, from, to string, at time.Time) error {
-	return db.inTx(ctx, "hand over", func(x txn) error {
+	return db.inTx(ctx, "hand over", func(x *sqldb.Tx) error {
 		var n int
-		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND status = 'accepted' AND user_id IN (?, ?)`, id, from, to).Scan(&n); err != nil {
+		if err := x.QueryRow(ctx, `SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND status = 'accepted' AND user_id IN (?, ?)`, id, from, to).Scan(&n); err != nil {
 			return err
 		}
 		if n != 2 || from == "" || to == "" || from == to {
 			return ErrConflict
 		}
-		res, err := x.exec(`UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ?
-WHERE id = ? AND representative = ? AND substitute = ? AND status IN ('DRAFT', 'REGISTERED', 'PARTIALLY_REGISTERED')`, to, from, ms(at), id, from, to)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET representative = ?, substitute = ?, updated_at = ?
+WHERE id = ? AND representative = ? AND substitute = ? AND status IN ('DRAFT', 'REGISTERED', 'PARTIALLY_REGISTERED')`, to, from, sqldb.Millis(at), id, from, to)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		if err := x.record(id, at, from, "representative", from, to); err != nil {
+		if err := record(ctx, x, id, at, from, "representative", from, to); err != nil {
 			return err
 		}
-		return x.record(id, at, from, "substitute", to, from)
+		return record(ctx, x, id, at, from, "substitute", to, from)
 	})
 }
 
@@ -369,25 +348,25 @@ WHERE id = ? AND representative = ? AND substitute = ? AND status IN ('DRAFT', '
 // deadline; it can be done once. ErrConflict when the initiative is not
 // submitted or changes were already requested.
 func (db *DB) RequestChanges(ctx context.Context, id int64, what, reviewerID string, at time.Time) error {
-	return db.inTx(ctx, "request changes", func(x txn) error {
-		res, err := x.exec(`UPDATE eci_initiatives SET changes_requested_at = ?, changes_requested = ?, updated_at = ?
-WHERE id = ? AND status = 'SUBMITTED' AND changes_requested_at = 0`, ms(at), what, ms(at), id)
+	return db.inTx(ctx, "request changes", func(x *sqldb.Tx) error {
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET changes_requested_at = ?, changes_requested = ?, updated_at = ?
+WHERE id = ? AND status = 'SUBMITTED' AND changes_requested_at = 0`, sqldb.Millis(at), what, sqldb.Millis(at), id)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		return x.record(id, at, reviewerID, "changes_requested", nil, what)
+		return record(ctx, x, id, at, reviewerID, "changes_requested", nil, what)
 	})
 }
 
 // Submit turns a draft into a registration request: status SUBMITTED, no
 // longer editable. ErrConflict when it is not a draft.
 func (db *DB) Submit(ctx context.Context, id int64, userID string, at time.Time) error {
-	return db.inTx(ctx, "submit", func(x txn) error {
-		res, err := x.exec(`UPDATE eci_initiatives SET status = 'SUBMITTED', submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), ms(at), id)
+	return db.inTx(ctx, "submit", func(x *sqldb.Tx) error {
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET status = 'SUBMITTED', submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'`, sqldb.Millis(at), sqldb.Millis(at), id)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		return x.record(id, at, userID, "status", StatusDraft, StatusSubmitted)
+		return record(ctx, x, id, at, userID, "status", StatusDraft, StatusSubmitted)
 	})
 }
 
@@ -401,9 +380,9 @@ func (db *DB) Decide(ctx context.Context, id int64, status, reasons, reviewerID 
 		return "", fmt.Errorf("ecistore: decide: %q is not a decision", status)
 	}
 	var number string
-	err := db.inTx(ctx, "decide", func(x txn) error {
+	err := db.inTx(ctx, "decide", func(x *sqldb.Tx) error {
 		var cur string
-		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, id).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
+		if err := x.QueryRow(ctx, `SELECT status FROM eci_initiatives WHERE id = ?`, id).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -415,23 +394,23 @@ func (db *DB) Decide(ctx context.Context, id int64, status, reasons, reviewerID 
 		if status != StatusRefused {
 			year := at.UTC().Year()
 			var seq int
-			if err := x.queryRow(`INSERT INTO eci_registration_seq (year, last) VALUES (?, 1)
+			if err := x.QueryRow(ctx, `INSERT INTO eci_registration_seq (year, last) VALUES (?, 1)
 ON CONFLICT (year) DO UPDATE SET last = eci_registration_seq.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
 				return err
 			}
 			number = fmt.Sprintf("ECI(%04d)%06d", year, seq)
 			reg = number
 		}
-		res, err := x.exec(`UPDATE eci_initiatives SET status = ?, decided_at = ?, decided_by = ?, decision_reasons = ?, registration = ?, updated_at = ?
-WHERE id = ? AND status = 'SUBMITTED'`, status, ms(at), reviewerID, reasons, reg, ms(at), id)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET status = ?, decided_at = ?, decided_by = ?, decision_reasons = ?, registration = ?, updated_at = ?
+WHERE id = ? AND status = 'SUBMITTED'`, status, sqldb.Millis(at), reviewerID, reasons, reg, sqldb.Millis(at), id)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		if err := x.record(id, at, reviewerID, "status", StatusSubmitted, status); err != nil {
+		if err := record(ctx, x, id, at, reviewerID, "status", StatusSubmitted, status); err != nil {
 			return err
 		}
 		if number != "" {
-			return x.record(id, at, reviewerID, "registration", nil, number)
+			return record(ctx, x, id, at, reviewerID, "registration", nil, number)
 		}
 		return nil
 	})
@@ -441,24 +420,24 @@ WHERE id = ? AND status = 'SUBMITTED'`, status, ms(at), reviewerID, reasons, reg
 // SetCollectionStart records the start date (YYYY-MM-DD) of the collection
 // of a registered initiative. ErrConflict when it is not registered.
 func (db *DB) SetCollectionStart(ctx context.Context, id int64, date, userID string, at time.Time) error {
-	return db.inTx(ctx, "set collection start", func(x txn) error {
+	return db.inTx(ctx, "set collection start", func(x *sqldb.Tx) error {
 		var old string
-		if err := x.queryRow(`SELECT collection_start FROM eci_initiatives WHERE id = ? AND status IN ('REGISTERED', 'PARTIALLY_REGISTERED')`, id).Scan(&old); errors.Is(err, sql.ErrNoRows) {
+		if err := x.QueryRow(ctx, `SELECT collection_start FROM eci_initiatives WHERE id = ? AND status IN ('REGISTERED', 'PARTIALLY_REGISTERED')`, id).Scan(&old); errors.Is(err, sql.ErrNoRows) {
 			return ErrConflict
 		} else if err != nil {
 			return err
 		}
-		res, err := x.exec(`UPDATE eci_initiatives SET collection_start = ?, updated_at = ? WHERE id = ?`, date, ms(at), id)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET collection_start = ?, updated_at = ? WHERE id = ?`, date, sqldb.Millis(at), id)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		return x.record(id, at, userID, "collection_start", old, date)
+		return record(ctx, x, id, at, userID, "collection_start", old, date)
 	})
 }
 
 // History returns the changes of an initiative, oldest first.
 func (db *DB) History(ctx context.Context, id int64) ([]Change, error) {
-	rows, err := db.query(ctx, `SELECT id, at, user_id, field, old_value, new_value FROM eci_history WHERE initiative_id = ? ORDER BY id`, id)
+	rows, err := db.sql.Query(ctx, `SELECT id, at, user_id, field, old_value, new_value FROM eci_history WHERE initiative_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: history: %w", err)
 	}
@@ -470,7 +449,7 @@ func (db *DB) History(ctx context.Context, id int64) ([]Change, error) {
 		if err := rows.Scan(&c.ID, &at, &c.UserID, &c.Field, &c.Old, &c.New); err != nil {
 			return nil, fmt.Errorf("ecistore: history: %w", err)
 		}
-		c.At = fromMS(at)
+		c.At = sqldb.FromMillis(at)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {

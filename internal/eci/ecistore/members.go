@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 const memberColumns = `id, initiative_id, name, email, token_hash, status, invited_at, accepted_at, user_id,
@@ -27,14 +29,14 @@ func scanMember(s scanner) (*Member, error) {
 		return nil, err
 	}
 	m.MEP = mep != 0
-	m.InvitedAt, m.AcceptedAt, m.ConsentAt = fromMS(inv), fromMS(acc), fromMS(cons)
+	m.InvitedAt, m.AcceptedAt, m.ConsentAt = sqldb.FromMillis(inv), sqldb.FromMillis(acc), sqldb.FromMillis(cons)
 	return &m, nil
 }
 
 // Members returns the group of organisers of an initiative, in the order
 // they were invited (the creator first).
 func (db *DB) Members(ctx context.Context, initiativeID int64) ([]Member, error) {
-	rows, err := db.query(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? ORDER BY id`, initiativeID)
+	rows, err := db.sql.Query(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? ORDER BY id`, initiativeID)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: members: %w", err)
 	}
@@ -59,7 +61,7 @@ func (db *DB) MemberByToken(ctx context.Context, tokenHash string) (*Member, err
 	if tokenHash == "" {
 		return nil, ErrNotFound
 	}
-	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE token_hash = ?`, tokenHash))
+	m, err := scanMember(db.sql.QueryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE token_hash = ?`, tokenHash))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("ecistore: member by token: %w", err)
 	}
@@ -71,26 +73,26 @@ func (db *DB) MemberByToken(ctx context.Context, tokenHash string) (*Member, err
 // initiative is not a draft or already has max members.
 func (db *DB) Invite(ctx context.Context, m *Member, max int, userID string, at time.Time) error {
 	m.Status, m.InvitedAt = MemberInvited, at
-	return db.inTx(ctx, "invite", func(x txn) error {
+	return db.inTx(ctx, "invite", func(x *sqldb.Tx) error {
 		// Writing the initiative's row first locks it (a row lock on
 		// PostgreSQL, the database on SQLite), so that concurrent
 		// invitations count the members one after the other.
-		res, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), m.InitiativeID)
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, sqldb.Millis(at), m.InitiativeID)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
 		var n int
-		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ?`, m.InitiativeID).Scan(&n); err != nil {
+		if err := x.QueryRow(ctx, `SELECT COUNT(*) FROM eci_members WHERE initiative_id = ?`, m.InitiativeID).Scan(&n); err != nil {
 			return err
 		}
 		if n >= max {
 			return ErrConflict
 		}
-		if err := x.queryRow(`INSERT INTO eci_members (initiative_id, name, email, token_hash, status, invited_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			m.InitiativeID, m.Name, m.Email, m.TokenHash, m.Status, ms(at)).Scan(&m.ID); err != nil {
+		if err := x.QueryRow(ctx, `INSERT INTO eci_members (initiative_id, name, email, token_hash, status, invited_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			m.InitiativeID, m.Name, m.Email, m.TokenHash, m.Status, sqldb.Millis(at)).Scan(&m.ID); err != nil {
 			return err
 		}
-		return x.record(m.InitiativeID, at, userID, "member_invited", nil, map[string]string{"name": m.Name, "email": m.Email})
+		return record(ctx, x, m.InitiativeID, at, userID, "member_invited", nil, map[string]string{"name": m.Name, "email": m.Email})
 	})
 }
 
@@ -120,9 +122,9 @@ func (db *DB) AcceptByEmail(ctx context.Context, memberID int64, email, userID s
 
 func (db *DB) accept(ctx context.Context, where string, args []any, userID string, issuedAfter, at time.Time) (*Member, error) {
 	var m *Member
-	err := db.inTx(ctx, "accept invitation", func(x txn) error {
+	err := db.inTx(ctx, "accept invitation", func(x *sqldb.Tx) error {
 		var err error
-		m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE `+where+` AND status = 'invited'`, args...))
+		m, err = scanMember(x.QueryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE `+where+` AND status = 'invited'`, args...))
 		if errors.Is(err, ErrNotFound) || err == nil && m.InvitedAt.Before(issuedAfter) {
 			return ErrNotFound
 		} else if err != nil {
@@ -130,10 +132,10 @@ func (db *DB) accept(ctx context.Context, where string, args []any, userID strin
 		}
 		var status string
 		var n int
-		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, m.InitiativeID).Scan(&status); err != nil {
+		if err := x.QueryRow(ctx, `SELECT status FROM eci_initiatives WHERE id = ?`, m.InitiativeID).Scan(&status); err != nil {
 			return err
 		}
-		if err := x.queryRow(`SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND user_id = ?`, m.InitiativeID, userID).Scan(&n); err != nil {
+		if err := x.QueryRow(ctx, `SELECT COUNT(*) FROM eci_members WHERE initiative_id = ? AND user_id = ?`, m.InitiativeID, userID).Scan(&n); err != nil {
 			return err
 		}
 		if status != StatusDraft || n > 0 {
@@ -141,13 +143,13 @@ func (db *DB) accept(ctx context.Context, where string, args []any, userID strin
 		}
 		// The token is replaced by a value no SHA-256 hex string can equal,
 		// which keeps it unique and makes it single-use.
-		res, err := x.exec(`UPDATE eci_members SET status = 'accepted', accepted_at = ?, user_id = ?, token_hash = ? WHERE id = ? AND status = 'invited'`,
-			ms(at), userID, fmt.Sprint("used:", m.ID), m.ID)
+		res, err := x.Exec(ctx, `UPDATE eci_members SET status = 'accepted', accepted_at = ?, user_id = ?, token_hash = ? WHERE id = ? AND status = 'invited'`,
+			sqldb.Millis(at), userID, fmt.Sprint("used:", m.ID), m.ID)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
 		m.Status, m.AcceptedAt, m.UserID = MemberAccepted, at, userID
-		return x.record(m.InitiativeID, at, userID, "member_accepted", nil, m.Email)
+		return record(ctx, x, m.InitiativeID, at, userID, "member_accepted", nil, m.Email)
 	})
 	return m, err
 }
@@ -168,8 +170,8 @@ func (db *DB) InvitationsFor(ctx context.Context, email string, issuedAfter time
 	}
 	cols := strings.ReplaceAll("m."+memberColumns, ", ", ", m.")
 	cols = strings.ReplaceAll(cols, ",\n", ",\nm.")
-	rows, err := db.query(ctx, `SELECT `+cols+`, i.title FROM eci_members m JOIN eci_initiatives i ON i.id = m.initiative_id
-WHERE LOWER(m.email) = ? AND m.status = 'invited' AND m.invited_at >= ? AND i.status = 'DRAFT' ORDER BY m.invited_at DESC, m.id DESC`, email, ms(issuedAfter))
+	rows, err := db.sql.Query(ctx, `SELECT `+cols+`, i.title FROM eci_members m JOIN eci_initiatives i ON i.id = m.initiative_id
+WHERE LOWER(m.email) = ? AND m.status = 'invited' AND m.invited_at >= ? AND i.status = 'DRAFT' ORDER BY m.invited_at DESC, m.id DESC`, email, sqldb.Millis(issuedAfter))
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: invitations for: %w", err)
 	}
@@ -202,40 +204,40 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 // initiative is not a draft or the member is its representative.
 func (db *DB) RemoveMember(ctx context.Context, initiativeID, memberID int64, userID string, at time.Time) (*Member, error) {
 	var m *Member
-	err := db.inTx(ctx, "remove member", func(x txn) error {
+	err := db.inTx(ctx, "remove member", func(x *sqldb.Tx) error {
 		var rep, sub string
-		if err := x.queryRow(`SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, initiativeID).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
+		if err := x.QueryRow(ctx, `SELECT representative, substitute FROM eci_initiatives WHERE id = ? AND status = 'DRAFT'`, initiativeID).Scan(&rep, &sub); errors.Is(err, sql.ErrNoRows) {
 			return ErrConflict
 		} else if err != nil {
 			return err
 		}
 		var err error
-		if m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)); err != nil {
+		if m, err = scanMember(x.QueryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)); err != nil {
 			return err
 		}
 		if m.UserID != "" && m.UserID == rep {
 			return ErrConflict
 		}
 		if m.UserID != "" && m.UserID == sub {
-			if _, err := x.exec(`UPDATE eci_initiatives SET substitute = '' WHERE id = ?`, initiativeID); err != nil {
+			if _, err := x.Exec(ctx, `UPDATE eci_initiatives SET substitute = '' WHERE id = ?`, initiativeID); err != nil {
 				return err
 			}
-			if err := x.record(initiativeID, at, userID, "substitute", sub, ""); err != nil {
+			if err := record(ctx, x, initiativeID, at, userID, "substitute", sub, ""); err != nil {
 				return err
 			}
 		}
-		res, err := x.exec(`DELETE FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)
+		res, err := x.Exec(ctx, `DELETE FROM eci_members WHERE id = ? AND initiative_id = ?`, memberID, initiativeID)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		if _, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ?`, ms(at), initiativeID); err != nil {
+		if _, err := x.Exec(ctx, `UPDATE eci_initiatives SET updated_at = ? WHERE id = ?`, sqldb.Millis(at), initiativeID); err != nil {
 			return err
 		}
 		name := m.Name
 		if m.FullName != "" {
 			name = m.FullName
 		}
-		return x.record(initiativeID, at, userID, "member_removed", map[string]string{"name": name, "email": m.Email}, nil)
+		return record(ctx, x, initiativeID, at, userID, "member_removed", map[string]string{"name": name, "email": m.Email}, nil)
 	})
 	return m, err
 }
@@ -247,20 +249,20 @@ func (db *DB) RemoveMember(ctx context.Context, initiativeID, memberID int64, us
 // ErrConflict when the initiative is not a draft.
 func (db *DB) Reinvite(ctx context.Context, initiativeID, memberID int64, tokenHash, userID string, at time.Time) (*Member, error) {
 	var m *Member
-	err := db.inTx(ctx, "reinvite", func(x txn) error {
-		res, err := x.exec(`UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, ms(at), initiativeID)
+	err := db.inTx(ctx, "reinvite", func(x *sqldb.Tx) error {
+		res, err := x.Exec(ctx, `UPDATE eci_initiatives SET updated_at = ? WHERE id = ? AND status = 'DRAFT'`, sqldb.Millis(at), initiativeID)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		if m, err = scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ? AND status = 'invited'`, memberID, initiativeID)); err != nil {
+		if m, err = scanMember(x.QueryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE id = ? AND initiative_id = ? AND status = 'invited'`, memberID, initiativeID)); err != nil {
 			return err
 		}
-		res, err = x.exec(`UPDATE eci_members SET token_hash = ?, invited_at = ? WHERE id = ? AND status = 'invited'`, tokenHash, ms(at), memberID)
+		res, err = x.Exec(ctx, `UPDATE eci_members SET token_hash = ?, invited_at = ? WHERE id = ? AND status = 'invited'`, tokenHash, sqldb.Millis(at), memberID)
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
 		m.TokenHash, m.InvitedAt = tokenHash, at
-		return x.record(initiativeID, at, userID, "member_reinvited", nil, map[string]string{"name": m.Name, "email": m.Email})
+		return record(ctx, x, initiativeID, at, userID, "member_reinvited", nil, map[string]string{"name": m.Name, "email": m.Email})
 	})
 	return m, err
 }
@@ -269,13 +271,13 @@ func (db *DB) Reinvite(ctx context.Context, initiativeID, memberID int64, tokenH
 // themselves in a draft, with the history of the change. ErrConflict when
 // the initiative is not a draft; ErrNotFound when the user is no member.
 func (db *DB) SaveDetails(ctx context.Context, initiativeID int64, userID string, d MemberDetails, at time.Time) error {
-	return db.inTx(ctx, "save member details", func(x txn) error {
-		old, err := scanMember(x.queryRow(`SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? AND user_id = ? AND status = 'accepted'`, initiativeID, userID))
+	return db.inTx(ctx, "save member details", func(x *sqldb.Tx) error {
+		old, err := scanMember(x.QueryRow(ctx, `SELECT `+memberColumns+` FROM eci_members WHERE initiative_id = ? AND user_id = ? AND status = 'accepted'`, initiativeID, userID))
 		if err != nil {
 			return err
 		}
 		var status string
-		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, initiativeID).Scan(&status); err != nil {
+		if err := x.QueryRow(ctx, `SELECT status FROM eci_initiatives WHERE id = ?`, initiativeID).Scan(&status); err != nil {
 			return err
 		}
 		if status != StatusDraft {
@@ -285,36 +287,36 @@ func (db *DB) SaveDetails(ctx context.Context, initiativeID int64, userID string
 		if d.MEP {
 			mep = 1
 		}
-		if _, err := x.exec(`UPDATE eci_members SET full_name = ?, nationality = ?, residence = ?, birth_date = ?, mep = ?, consent_at = ? WHERE id = ?`,
-			d.FullName, d.Nationality, d.Residence, d.BirthDate, mep, ms(d.ConsentAt), old.ID); err != nil {
+		if _, err := x.Exec(ctx, `UPDATE eci_members SET full_name = ?, nationality = ?, residence = ?, birth_date = ?, mep = ?, consent_at = ? WHERE id = ?`,
+			d.FullName, d.Nationality, d.Residence, d.BirthDate, mep, sqldb.Millis(d.ConsentAt), old.ID); err != nil {
 			return err
 		}
 		details := func(d MemberDetails) map[string]any {
 			return map[string]any{"fullName": d.FullName, "nationality": d.Nationality, "residence": d.Residence, "birthDate": d.BirthDate, "mep": d.MEP, "consent": !d.ConsentAt.IsZero()}
 		}
-		return x.record(initiativeID, at, userID, fmt.Sprint("member:", old.ID), details(old.MemberDetails), details(d))
+		return record(ctx, x, initiativeID, at, userID, fmt.Sprint("member:", old.ID), details(old.MemberDetails), details(d))
 	})
 }
 
 // AddFunding records a new source of funding and sets f.ID.
 func (db *DB) AddFunding(ctx context.Context, f *Funding, userID string, at time.Time) error {
 	f.UpdatedAt = at
-	return db.inTx(ctx, "add funding", func(x txn) error {
-		if err := x.queryRow(`INSERT INTO eci_funding (initiative_id, sponsor, amount_cents, received, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			f.InitiativeID, f.Sponsor, f.AmountCents, f.Received, ms(at)).Scan(&f.ID); err != nil {
+	return db.inTx(ctx, "add funding", func(x *sqldb.Tx) error {
+		if err := x.QueryRow(ctx, `INSERT INTO eci_funding (initiative_id, sponsor, amount_cents, received, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			f.InitiativeID, f.Sponsor, f.AmountCents, f.Received, sqldb.Millis(at)).Scan(&f.ID); err != nil {
 			return err
 		}
-		return x.record(f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), nil, fundingJSON(f))
+		return record(ctx, x, f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), nil, fundingJSON(f))
 	})
 }
 
 // UpdateFunding changes a source of funding of f.InitiativeID, keeping the
 // old values in the history. ErrNotFound when it is not that initiative's.
 func (db *DB) UpdateFunding(ctx context.Context, f *Funding, userID string, at time.Time) error {
-	return db.inTx(ctx, "update funding", func(x txn) error {
+	return db.inTx(ctx, "update funding", func(x *sqldb.Tx) error {
 		var old Funding
 		var u int64
-		err := x.queryRow(`SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE id = ? AND initiative_id = ?`, f.ID, f.InitiativeID).
+		err := x.QueryRow(ctx, `SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE id = ? AND initiative_id = ?`, f.ID, f.InitiativeID).
 			Scan(&old.ID, &old.InitiativeID, &old.Sponsor, &old.AmountCents, &old.Received, &u)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
@@ -322,10 +324,10 @@ func (db *DB) UpdateFunding(ctx context.Context, f *Funding, userID string, at t
 			return err
 		}
 		f.UpdatedAt = at
-		if _, err := x.exec(`UPDATE eci_funding SET sponsor = ?, amount_cents = ?, received = ?, updated_at = ? WHERE id = ?`, f.Sponsor, f.AmountCents, f.Received, ms(at), f.ID); err != nil {
+		if _, err := x.Exec(ctx, `UPDATE eci_funding SET sponsor = ?, amount_cents = ?, received = ?, updated_at = ? WHERE id = ?`, f.Sponsor, f.AmountCents, f.Received, sqldb.Millis(at), f.ID); err != nil {
 			return err
 		}
-		return x.record(f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), fundingJSON(&old), fundingJSON(f))
+		return record(ctx, x, f.InitiativeID, at, userID, fmt.Sprint("funding:", f.ID), fundingJSON(&old), fundingJSON(f))
 	})
 }
 
@@ -335,7 +337,7 @@ func fundingJSON(f *Funding) map[string]any {
 
 // Funding returns the sources of funding of an initiative, oldest first.
 func (db *DB) Funding(ctx context.Context, initiativeID int64) ([]Funding, error) {
-	rows, err := db.query(ctx, `SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE initiative_id = ? ORDER BY id`, initiativeID)
+	rows, err := db.sql.Query(ctx, `SELECT id, initiative_id, sponsor, amount_cents, received, updated_at FROM eci_funding WHERE initiative_id = ? ORDER BY id`, initiativeID)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: funding: %w", err)
 	}
@@ -347,7 +349,7 @@ func (db *DB) Funding(ctx context.Context, initiativeID int64) ([]Funding, error
 		if err := rows.Scan(&f.ID, &f.InitiativeID, &f.Sponsor, &f.AmountCents, &f.Received, &u); err != nil {
 			return nil, fmt.Errorf("ecistore: funding: %w", err)
 		}
-		f.UpdatedAt = fromMS(u)
+		f.UpdatedAt = sqldb.FromMillis(u)
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
@@ -362,9 +364,9 @@ func (db *DB) Funding(ctx context.Context, initiativeID int64) ([]Funding, error
 func (db *DB) PutDocument(ctx context.Context, d *Document) error {
 	sum := sha256.Sum256(d.Content)
 	d.SHA256, d.Size = hex.EncodeToString(sum[:]), int64(len(d.Content))
-	return db.inTx(ctx, "put document", func(x txn) error {
+	return db.inTx(ctx, "put document", func(x *sqldb.Tx) error {
 		var status string
-		if err := x.queryRow(`SELECT status FROM eci_initiatives WHERE id = ?`, d.InitiativeID).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+		if err := x.QueryRow(ctx, `SELECT status FROM eci_initiatives WHERE id = ?`, d.InitiativeID).Scan(&status); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -372,14 +374,14 @@ func (db *DB) PutDocument(ctx context.Context, d *Document) error {
 		if status != StatusDraft {
 			return ErrConflict
 		}
-		if _, err := x.exec(`DELETE FROM eci_documents WHERE initiative_id = ?`, d.InitiativeID); err != nil {
+		if _, err := x.Exec(ctx, `DELETE FROM eci_documents WHERE initiative_id = ?`, d.InitiativeID); err != nil {
 			return err
 		}
-		if _, err := x.exec(`INSERT INTO eci_documents (initiative_id, name, size, sha256, content, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			d.InitiativeID, d.Name, d.Size, d.SHA256, d.Content, ms(d.UploadedAt), d.UploadedBy); err != nil {
+		if _, err := x.Exec(ctx, `INSERT INTO eci_documents (initiative_id, name, size, sha256, content, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			d.InitiativeID, d.Name, d.Size, d.SHA256, d.Content, sqldb.Millis(d.UploadedAt), d.UploadedBy); err != nil {
 			return err
 		}
-		return x.record(d.InitiativeID, d.UploadedAt, d.UploadedBy, "document", nil, map[string]any{"name": d.Name, "size": d.Size, "sha256": d.SHA256})
+		return record(ctx, x, d.InitiativeID, d.UploadedAt, d.UploadedBy, "document", nil, map[string]any{"name": d.Name, "size": d.Size, "sha256": d.SHA256})
 	})
 }
 
@@ -392,7 +394,7 @@ func (db *DB) Document(ctx context.Context, initiativeID int64, withContent bool
 	if withContent {
 		content = "content"
 	}
-	err := db.queryRow(ctx, `SELECT initiative_id, name, size, sha256, `+content+`, uploaded_at, uploaded_by FROM eci_documents WHERE initiative_id = ?`, initiativeID).
+	err := db.sql.QueryRow(ctx, `SELECT initiative_id, name, size, sha256, `+content+`, uploaded_at, uploaded_by FROM eci_documents WHERE initiative_id = ?`, initiativeID).
 		Scan(&d.InitiativeID, &d.Name, &d.Size, &d.SHA256, &d.Content, &at, &d.UploadedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -400,7 +402,7 @@ func (db *DB) Document(ctx context.Context, initiativeID int64, withContent bool
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: document: %w", err)
 	}
-	d.UploadedAt = fromMS(at)
+	d.UploadedAt = sqldb.FromMillis(at)
 	return &d, nil
 }
 
@@ -414,7 +416,7 @@ type Reviewer struct {
 // AddReviewer grants the reviewer role to an e-mail address (kept in lower
 // case); adding it again changes nothing.
 func (db *DB) AddReviewer(ctx context.Context, email string, at time.Time) error {
-	if _, err := db.exec(ctx, `INSERT INTO eci_reviewers (email, added_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING`, strings.ToLower(strings.TrimSpace(email)), ms(at)); err != nil {
+	if _, err := db.sql.Exec(ctx, `INSERT INTO eci_reviewers (email, added_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING`, strings.ToLower(strings.TrimSpace(email)), sqldb.Millis(at)); err != nil {
 		return fmt.Errorf("ecistore: add reviewer: %w", err)
 	}
 	return nil
@@ -423,7 +425,7 @@ func (db *DB) AddReviewer(ctx context.Context, email string, at time.Time) error
 // RemoveReviewer withdraws the role; ErrNotFound when the address had
 // none.
 func (db *DB) RemoveReviewer(ctx context.Context, email string) error {
-	res, err := db.exec(ctx, `DELETE FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+	res, err := db.sql.Exec(ctx, `DELETE FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return fmt.Errorf("ecistore: remove reviewer: %w", err)
 	}
@@ -436,7 +438,7 @@ func (db *DB) RemoveReviewer(ctx context.Context, email string) error {
 // IsReviewer reports whether the e-mail address has the reviewer role.
 func (db *DB) IsReviewer(ctx context.Context, email string) (bool, error) {
 	var n int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email))).Scan(&n); err != nil {
+	if err := db.sql.QueryRow(ctx, `SELECT COUNT(*) FROM eci_reviewers WHERE email = ?`, strings.ToLower(strings.TrimSpace(email))).Scan(&n); err != nil {
 		return false, fmt.Errorf("ecistore: is reviewer: %w", err)
 	}
 	return n > 0, nil
@@ -444,7 +446,7 @@ func (db *DB) IsReviewer(ctx context.Context, email string) (bool, error) {
 
 // Reviewers lists the reviewers by e-mail address.
 func (db *DB) Reviewers(ctx context.Context) ([]Reviewer, error) {
-	rows, err := db.query(ctx, `SELECT email, added_at FROM eci_reviewers ORDER BY email`)
+	rows, err := db.sql.Query(ctx, `SELECT email, added_at FROM eci_reviewers ORDER BY email`)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: reviewers: %w", err)
 	}
@@ -456,7 +458,7 @@ func (db *DB) Reviewers(ctx context.Context) ([]Reviewer, error) {
 		if err := rows.Scan(&r.Email, &at); err != nil {
 			return nil, fmt.Errorf("ecistore: reviewers: %w", err)
 		}
-		r.AddedAt = fromMS(at)
+		r.AddedAt = sqldb.FromMillis(at)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

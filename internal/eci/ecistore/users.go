@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"eulogin/internal/sqldb"
 )
 
 // User is an organiser as the portal knows them: what the identity provider
@@ -38,26 +40,26 @@ type Session struct {
 // u's values, FirstSeen is set only for a new user), deletes the session
 // replace (the browser's previous session, "" for none) and stores s.
 func (db *DB) StartSession(ctx context.Context, u *User, s *Session, replace string) error {
-	return db.tx(ctx, func(exec func(string, ...any) (sql.Result, error)) error {
+	return db.sql.InTx(ctx, func(tx *sqldb.Tx) error {
 		first := u.FirstSeen
 		if first.IsZero() {
 			first = u.LastLogin
 		}
-		if _, err := exec(`INSERT INTO portal_users (id, email, first_name, last_name, locale, first_seen, last_login, last_strength)
+		if _, err := tx.Exec(ctx, `INSERT INTO portal_users (id, email, first_name, last_name, locale, first_seen, last_login, last_strength)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
     locale = excluded.locale, last_login = excluded.last_login, last_strength = excluded.last_strength`,
-			u.ID, u.Email, u.FirstName, u.LastName, u.Locale, ms(first), ms(u.LastLogin), u.LastStrength); err != nil {
+			u.ID, u.Email, u.FirstName, u.LastName, u.Locale, sqldb.Millis(first), sqldb.Millis(u.LastLogin), u.LastStrength); err != nil {
 			return fmt.Errorf("ecistore: save user: %w", err)
 		}
 		if replace != "" {
-			if _, err := exec(`DELETE FROM portal_sessions WHERE hash = ?`, replace); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM portal_sessions WHERE hash = ?`, replace); err != nil {
 				return fmt.Errorf("ecistore: end previous session: %w", err)
 			}
 		}
-		if _, err := exec(`INSERT INTO portal_sessions (hash, user_id, ticket_hash, created_at, last_seen_at, expires_at, strength, login_date)
+		if _, err := tx.Exec(ctx, `INSERT INTO portal_sessions (hash, user_id, ticket_hash, created_at, last_seen_at, expires_at, strength, login_date)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.Hash, s.UserID, s.TicketHash, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), s.Strength, ms(s.LoginDate)); err != nil {
+			s.Hash, s.UserID, s.TicketHash, sqldb.Millis(s.CreatedAt), sqldb.Millis(s.LastSeenAt), sqldb.Millis(s.ExpiresAt), s.Strength, sqldb.Millis(s.LoginDate)); err != nil {
 			return fmt.Errorf("ecistore: create session: %w", err)
 		}
 		return nil
@@ -68,7 +70,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 func (db *DB) User(ctx context.Context, id string) (*User, error) {
 	var u User
 	var first, last int64
-	err := db.queryRow(ctx, `SELECT id, email, first_name, last_name, locale, first_seen, last_login, last_strength FROM portal_users WHERE id = ?`, id).
+	err := db.sql.QueryRow(ctx, `SELECT id, email, first_name, last_name, locale, first_seen, last_login, last_strength FROM portal_users WHERE id = ?`, id).
 		Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Locale, &first, &last, &u.LastStrength)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -76,7 +78,7 @@ func (db *DB) User(ctx context.Context, id string) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: user: %w", err)
 	}
-	u.FirstSeen, u.LastLogin = fromMS(first), fromMS(last)
+	u.FirstSeen, u.LastLogin = sqldb.FromMillis(first), sqldb.FromMillis(last)
 	return &u, nil
 }
 
@@ -85,7 +87,7 @@ func (db *DB) User(ctx context.Context, id string) (*User, error) {
 func (db *DB) Session(ctx context.Context, hash string) (*Session, error) {
 	var s Session
 	var c, l, e, d int64
-	err := db.queryRow(ctx, `SELECT hash, user_id, ticket_hash, created_at, last_seen_at, expires_at, strength, login_date FROM portal_sessions WHERE hash = ?`, hash).
+	err := db.sql.QueryRow(ctx, `SELECT hash, user_id, ticket_hash, created_at, last_seen_at, expires_at, strength, login_date FROM portal_sessions WHERE hash = ?`, hash).
 		Scan(&s.Hash, &s.UserID, &s.TicketHash, &c, &l, &e, &s.Strength, &d)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -93,13 +95,13 @@ func (db *DB) Session(ctx context.Context, hash string) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: session: %w", err)
 	}
-	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.LoginDate = fromMS(c), fromMS(l), fromMS(e), fromMS(d)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.LoginDate = sqldb.FromMillis(c), sqldb.FromMillis(l), sqldb.FromMillis(e), sqldb.FromMillis(d)
 	return &s, nil
 }
 
 // TouchSession records activity on a session.
 func (db *DB) TouchSession(ctx context.Context, hash string, now time.Time) error {
-	if _, err := db.exec(ctx, `UPDATE portal_sessions SET last_seen_at = ? WHERE hash = ?`, ms(now), hash); err != nil {
+	if _, err := db.sql.Exec(ctx, `UPDATE portal_sessions SET last_seen_at = ? WHERE hash = ?`, sqldb.Millis(now), hash); err != nil {
 		return fmt.Errorf("ecistore: touch session: %w", err)
 	}
 	return nil
@@ -107,7 +109,7 @@ func (db *DB) TouchSession(ctx context.Context, hash string, now time.Time) erro
 
 // DeleteSession ends one session (no error when it does not exist).
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
-	if _, err := db.exec(ctx, `DELETE FROM portal_sessions WHERE hash = ?`, hash); err != nil {
+	if _, err := db.sql.Exec(ctx, `DELETE FROM portal_sessions WHERE hash = ?`, hash); err != nil {
 		return fmt.Errorf("ecistore: delete session: %w", err)
 	}
 	return nil
@@ -117,7 +119,7 @@ func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 // whose hash is ticketHash (single logout) and returns their users, in no
 // particular order; none is not an error.
 func (db *DB) DeleteSessionsByTicket(ctx context.Context, ticketHash string) ([]string, error) {
-	rows, err := db.query(ctx, `DELETE FROM portal_sessions WHERE ticket_hash = ? RETURNING user_id`, ticketHash)
+	rows, err := db.sql.Query(ctx, `DELETE FROM portal_sessions WHERE ticket_hash = ? RETURNING user_id`, ticketHash)
 	if err != nil {
 		return nil, fmt.Errorf("ecistore: delete sessions by ticket: %w", err)
 	}
@@ -139,7 +141,7 @@ func (db *DB) DeleteSessionsByTicket(ctx context.Context, ticketHash string) ([]
 // DeleteExpiredSessions removes the sessions past their absolute end or
 // idle for idle or longer at now, and returns how many.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int64, error) {
-	res, err := db.exec(ctx, `DELETE FROM portal_sessions WHERE expires_at <= ? OR last_seen_at <= ?`, ms(now), ms(now.Add(-idle)))
+	res, err := db.sql.Exec(ctx, `DELETE FROM portal_sessions WHERE expires_at <= ? OR last_seen_at <= ?`, sqldb.Millis(now), sqldb.Millis(now.Add(-idle)))
 	if err != nil {
 		return 0, fmt.Errorf("ecistore: delete expired sessions: %w", err)
 	}
@@ -150,7 +152,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, idle tim
 // CountSessions counts the sessions of a user.
 func (db *DB) CountSessions(ctx context.Context, userID string) (int, error) {
 	var n int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM portal_sessions WHERE user_id = ?`, userID).Scan(&n); err != nil {
+	if err := db.sql.QueryRow(ctx, `SELECT COUNT(*) FROM portal_sessions WHERE user_id = ?`, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("ecistore: count sessions: %w", err)
 	}
 	return n, nil

@@ -5,20 +5,15 @@
 package storetest
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"eulogin/internal/audit"
+	"eulogin/internal/sqldb/sqldbtest"
 	"eulogin/internal/store"
 )
 
@@ -82,12 +77,12 @@ func OpenSQLite(t *testing.T) *store.DB {
 // fails when EULOGIN_REQUIRE_ALL=1.
 func OpenPostgres(t *testing.T) *store.DB {
 	t.Helper()
-	dsn, schema := freshSchema(t)
+	dsn, schema := sqldbtest.PostgresSchema(t)
 	db, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatalf("store.Open(PostgreSQL schema %s): %v", schema, err)
 	}
-	// Registered after freshSchema's cleanup, so it runs before the drop.
+	// Registered after PostgresSchema's cleanup, so it runs before the drop.
 	t.Cleanup(func() {
 		if err := db.Close(); err != nil {
 			t.Errorf("close PostgreSQL store: %v", err)
@@ -113,78 +108,7 @@ func OpenPostgres(t *testing.T) *store.DB {
 // skipped, or fails when EULOGIN_REQUIRE_ALL=1.
 func PostgresDSN(t *testing.T) (dsn string) {
 	t.Helper()
-	dsn, _ = freshSchema(t)
-	return dsn
-}
-
-// postgresBase returns the DSN of EULOGIN_TEST_POSTGRES, or skips (fails
-// under EULOGIN_REQUIRE_ALL=1) when it is unset.
-func postgresBase(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("EULOGIN_TEST_POSTGRES")
-	if dsn != "" {
-		return dsn
-	}
-	if os.Getenv("EULOGIN_REQUIRE_ALL") == "1" {
-		t.Fatal("PostgreSQL is required (EULOGIN_REQUIRE_ALL=1) but EULOGIN_TEST_POSTGRES is empty; set it to a DSN such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	t.Skip("PostgreSQL tests skipped: set EULOGIN_TEST_POSTGRES to a DSN such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them")
-	return ""
-}
-
-// freshSchema creates a schema with a random name, registers its drop at
-// cleanup, and returns the base DSN with search_path set to it. It checks
-// that a connection on the returned DSN really resolves names in the schema.
-func freshSchema(t *testing.T) (dsn, schema string) {
-	t.Helper()
-	base := postgresBase(t)
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("EULOGIN_TEST_POSTGRES=%q: want a postgres:// URL (err %v)", base, err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b) // never fails (crypto/rand)
-	schema = "storetest_" + hex.EncodeToString(b)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	dsn = u.String()
-
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA "`+schema+`"`); err != nil {
-		t.Fatalf("create schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		// t.Context() is already canceled when cleanups run.
-		ctx := context.Background()
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Errorf("connect to PostgreSQL to drop schema %s: %v", schema, err)
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-
-	conn, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL with search_path: %v", err)
-	}
-	defer conn.Close()
-	var current sql.NullString
-	if err := conn.QueryRowContext(t.Context(), `SELECT current_schema()`).Scan(&current); err != nil {
-		t.Fatalf("current_schema() with search_path=%s: %v", schema, err)
-	}
-	if current.String != schema {
-		t.Fatalf("current_schema() with search_path=%s in the DSN = %q, want %q", schema, current.String, schema)
-	}
-	return dsn, schema
+	return sqldbtest.PostgresDSN(t)
 }
 
 // equalWithTimes reports whether a and b are equal, comparing the time fields

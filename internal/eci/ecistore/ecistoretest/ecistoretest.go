@@ -16,7 +16,7 @@ import (
 
 	"eulogin/internal/audit"
 	"eulogin/internal/eci/ecistore"
-	"eulogin/internal/store/storetest"
+	"eulogin/internal/sqldb/sqldbtest"
 )
 
 // t0 is the reference time of the suite: UTC, whole milliseconds (the
@@ -48,7 +48,7 @@ func OpenSQLite(t *testing.T) *ecistore.DB {
 // ends.
 func OpenPostgres(t *testing.T) *ecistore.DB {
 	t.Helper()
-	return open(t, storetest.PostgresDSN(t))
+	return open(t, sqldbtest.PostgresDSN(t))
 }
 
 func open(t *testing.T, dsn string) *ecistore.DB {
