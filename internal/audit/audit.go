@@ -31,6 +31,7 @@ const (
 	EmailChangeRequested   Kind = "email_change_requested"
 	EmailChanged           Kind = "email_changed"
 	ProfileUpdated         Kind = "profile_updated"
+	FactorChangeRequested  Kind = "factor_change_requested" // a removal of second factors without one: the link is e-mailed
 	OptionsChanged         Kind = "options_changed"
 
 	LoginSuccess       Kind = "login_success"

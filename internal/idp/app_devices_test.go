@@ -174,8 +174,8 @@ func TestAppDeviceManagement(t *testing.T) {
 		t.Errorf("removed device lists: %v, want unknown_device", err)
 	}
 
-	// The panic button.
-	page = b.Get("/account/devices/delete-all")
+	// The panic button, after a proof of a factor (here the device).
+	page = passPush(t, b, phone, b.Get("/account/devices/delete-all"))
 	wantPage(t, page, 200, "Delete all my devices")
 	page = b.Post("/account/devices/delete-all", url.Values{})
 	if page.URL.Query().Get("done") != "deleted_all" || !page.Has("Your account has no mobile device yet.") {

@@ -116,7 +116,7 @@ func passPush(t *testing.T, b *idptest.Browser, phone *authenticator.Authenticat
 // the text under it.
 func addDevice(t *testing.T, b *idptest.Browser, phone, reauth *authenticator.Authenticator, name string, decode bool) *idptest.Page {
 	t.Helper()
-	page := b.Get("/account/devices/add")
+	page := b.ConfirmPassword(b.Get("/account/devices/add"))
 	if page.H1() == h1AppPush {
 		page = passPush(t, b, reauth, page)
 	}

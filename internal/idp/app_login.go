@@ -52,6 +52,7 @@ type appPushData struct {
 	NoDevice  bool
 	Refused   bool
 	Restart   string
+	Lost      string // a re-authentication before a removal: the way without the factor
 }
 
 // qrImage returns a PNG of the QR code of text as a data: URI, which the
@@ -143,6 +144,9 @@ func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool
 	p := s.page(r, "login_app.title")
 	p.Step = smsSteps(p, f, true)
 	d := &appPushData{Lead: s.appLead(r, p, f, false), StatusURL: "/login/app/status", Restart: flowRestart(f)}
+	if f.Reauth {
+		d.Lost = lostURL(f.Next)
+	}
 	p.Data = d
 	state := ""
 	if f.AppRequestID != "" {
@@ -276,6 +280,7 @@ type appQRData struct {
 	Others  []deviceRow
 	Expired bool // the challenge is spent: show "new code"
 	Restart string
+	Lost    string // a re-authentication before a removal: the way without the factor
 }
 
 // appQRDevice picks the device of a QR challenge: id when it is usable,
@@ -335,6 +340,9 @@ func (s *Server) appQRPage(w http.ResponseWriter, r *http.Request, p *web.Page, 
 		return err
 	}
 	data := &appQRData{Lead: s.appLead(r, p, f, true), Image: img, URI: f.AppQRURI, Restart: flowRestart(f), Expired: status == http.StatusGone}
+	if f.Reauth {
+		data.Lost = lostURL(f.Next)
+	}
 	if d != nil {
 		data.Device = d.Name
 		for _, o := range devices {

@@ -100,10 +100,5 @@ func (s *Server) appRemoved(r *http.Request, d *store.AppDevice) {
 		return
 	}
 	s.audit(r, d.UserID, audit.AppDeviceRemovedByApp, d.Name)
-	u, err := s.db.UserByID(r.Context(), d.UserID)
-	if err != nil {
-		s.log.Error("device removed by the app: owner", "err", err)
-		return
-	}
-	s.sendMail(r.Context(), recipient(u), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
+	s.mailOwner(r, d.UserID, notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
 }

@@ -135,7 +135,6 @@ type enrolEntry struct {
 	ID   string `json:"id"`
 	URI  string `json:"uri"`
 	Next string `json:"next,omitempty"`
-	Done bool   `json:"done,omitempty"`
 }
 
 func (s *Server) saveEnrol(r *http.Request, si *signedIn, e *enrolEntry) error {
@@ -203,25 +202,35 @@ func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn)
 	return nil
 }
 
-// enrolState returns the enrolment the session shows and its state; on a
-// confirmed device it records the addition once (audit and e-mail).
+// enrolState returns the enrolment the session shows and its state.
 func (s *Server) enrolState(r *http.Request, si *signedIn, e *enrolEntry) (string, *store.AppDevice, error) {
 	st, d, err := s.app.EnrolmentStatus(r.Context(), si.user.ID, e.ID)
 	if errors.Is(err, mobileapp.ErrNotFound) {
 		return mobileapp.EnrolExpired, nil, nil
 	}
+	return st, d, err
+}
+
+// appConfirmed records and e-mails a device the app just confirmed (nil:
+// none was): when the device enrols, whether or not the page that started
+// the enrolment is still open.
+func (s *Server) appConfirmed(r *http.Request, d *store.AppDevice) {
+	if d == nil {
+		return
+	}
+	s.audit(r, d.UserID, audit.AppDeviceAdded, d.Name)
+	s.mailOwner(r, d.UserID, notify.AppDeviceAdded, map[string]any{"device": d.Name, "time": s.now()})
+}
+
+// mailOwner e-mails the owner of the account userID about a change the
+// mobile app made (there is no session, hence no user, at hand).
+func (s *Server) mailOwner(r *http.Request, userID string, kind notify.Kind, vars map[string]any) {
+	u, err := s.db.UserByID(r.Context(), userID)
 	if err != nil {
-		return "", nil, err
+		s.log.Error("e-mail the owner", "kind", kind, "err", err)
+		return
 	}
-	if st == mobileapp.EnrolConfirmed && !e.Done {
-		e.Done = true
-		if err := s.saveEnrol(r, si, e); err != nil {
-			return "", nil, err
-		}
-		s.audit(r, si.user.ID, audit.AppDeviceAdded, d.Name)
-		s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceAdded, map[string]any{"device": d.Name, "time": s.now()})
-	}
-	return st, d, nil
+	s.sendMail(r.Context(), recipient(u), kind, vars)
 }
 
 // deviceScanPage shows the QR code of the enrolment, or moves on once the
@@ -405,26 +414,27 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
-	if last, err := s.lastRequired(r, si); err != nil {
+	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemoveDevice, d.ID})
+	if err != nil {
 		return err
-	} else if last {
+	}
+	if refusal != "" {
 		p := s.page(r, "device_remove.title")
-		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		p.Form.Add("confirm", p.L.T(refusal))
 		s.deviceRemovePage(w, r, p, d, http.StatusConflict)
 		return nil
 	}
-	if err := s.db.DeleteAppDevice(r.Context(), si.user.ID, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
 	s.useReauth(r, si)
-	s.audit(r, si.user.ID, audit.AppDeviceRemoved, d.Name)
-	s.sendMail(r.Context(), recipient(si.user), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": s.now()})
-	http.Redirect(w, r, "/account/devices?done=removed", http.StatusSeeOther)
-	return nil
+	return redirect(next)
 }
 
-// devicesDeleteForm is the confirmation of "Delete all my devices".
+// devicesDeleteForm is the confirmation of "Delete all my devices", after
+// a proof of a factor (one of these devices, a number, or, for an owner who
+// lost them, the password and an e-mailed link).
 func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *signedIn) error {
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
+	}
 	p := s.page(r, "devices_delete.title")
 	rows, err := s.deviceRows(r, p.L, si.user.ID)
 	if err != nil {
@@ -440,25 +450,20 @@ func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *s
 // requires multi-factor authentication keeps at least its numbers; without
 // one it must switch the option off first, or it could not log in.
 func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signedIn) error {
-	if si.user.RequireMFA {
-		n, err := s.db.CountPhones(r.Context(), si.user.ID)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			p := s.page(r, "devices_delete.title")
-			p.Form.Add("confirm", p.L.T("devices_delete.last_required"))
-			p.Data = &deviceFormData{}
-			s.render.Render(w, http.StatusConflict, "devices_delete", p)
-			return nil
-		}
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
 	}
-	n, err := s.db.DeleteAppDevices(r.Context(), si.user.ID)
+	next, refusal, err := s.applyChange(r, si.user, factorChange{kind: changeDeleteDevices})
 	if err != nil {
 		return err
 	}
-	s.audit(r, si.user.ID, audit.AppDevicesDeleted, strconv.FormatInt(n, 10))
-	s.sendMail(r.Context(), recipient(si.user), notify.AppDevicesDeleted, map[string]any{"count": strconv.FormatInt(n, 10), "time": s.now()})
-	http.Redirect(w, r, "/account/devices?done=deleted_all", http.StatusSeeOther)
-	return nil
+	if refusal != "" {
+		p := s.page(r, "devices_delete.title")
+		p.Form.Add("confirm", p.L.T(refusal))
+		p.Data = &deviceFormData{}
+		s.render.Render(w, http.StatusConflict, "devices_delete", p)
+		return nil
+	}
+	s.useReauth(r, si)
+	return redirect(next)
 }

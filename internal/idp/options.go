@@ -44,6 +44,14 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) e
 			return nil
 		}
 	}
+	if !mfa && si.user.RequireMFA {
+		// Switching it off lets the password alone in again: a proof of a
+		// factor first (or the password and an e-mailed link).
+		if err := s.needsReauth(w, r, si, "/account/options"); err != nil {
+			return err
+		}
+		s.useReauth(r, si)
+	}
 	if mfa != si.user.RequireMFA || warn != si.user.WarnSSO {
 		if err := s.db.UpdateOptions(r.Context(), si.user.ID, mfa, warn, s.now()); err != nil {
 			return err

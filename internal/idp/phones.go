@@ -6,10 +6,8 @@ import (
 	"net/url"
 
 	"eulogin/internal/audit"
-	"eulogin/internal/authn"
 	smsauth "eulogin/internal/authn/sms"
 	"eulogin/internal/notify"
-	"eulogin/internal/session"
 	"eulogin/internal/sms"
 	"eulogin/internal/store"
 	"eulogin/internal/web"
@@ -65,10 +63,12 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) er
 	return nil
 }
 
-// needsReauth starts a second-factor step (SMS when the account has a
-// number, else the mobile app) and returns the redirect to it, when the
-// account has a second factor and the session has not just passed such a
-// step; otherwise it returns nil.
+// needsReauth returns nil when the session has just proved a factor (and
+// may make one change of the account's second factors); otherwise it
+// starts the proof and returns the redirect to it: a second-factor step
+// (SMS when the account has a number, else the mobile app), or, for an
+// account with no second factor whose session did not log in within
+// reauthTTL, the password again.
 func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) error {
 	return s.needsReauthExcept(w, r, si, next, "")
 }
@@ -78,12 +78,24 @@ func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedI
 // cannot confirm its own reset.
 func (s *Server) needsReauthExcept(w http.ResponseWriter, r *http.Request, si *signedIn, next, deviceID string) error {
 	st, err := s.machine.SecondFactor(r.Context(), si.user.ID, deviceID)
-	if err != nil || st == "" {
+	if err != nil {
 		return err
+	}
+	if st == "" && deviceID != "" {
+		// The PIN reset of the only device: its page asks the password.
+		return nil
 	}
 	ok, err := s.reauthenticated(r, si)
 	if err != nil || ok {
 		return err
+	}
+	if st == "" {
+		// No second factor to prove: the password, typed at a login of
+		// this session within reauthTTL, or again now.
+		if s.now().Sub(si.sess.AuthAt) < reauthTTL {
+			return nil
+		}
+		return redirect("/account/confirm-password?next=" + url.QueryEscape(next))
 	}
 	if err := s.startFlow(w, r, s.machine.Reauth(si.user, si.sess.Hash, next, st)); err != nil {
 		return err
@@ -227,8 +239,10 @@ func (s *Server) phoneResend(w http.ResponseWriter, r *http.Request, si *signedI
 }
 
 // phoneFinalise checks the code and adds the number: the owner gets a
-// security e-mail. A session that had the password only now has both
-// factors: its id and strength are renewed.
+// security e-mail. The session keeps its strength: a factor added in a
+// session never raises it (else whoever knows the password alone could add
+// a number of theirs and be taken for the owner); a login, or the step-up
+// of an application, with the new number does.
 func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signedIn) error {
 	p := s.page(r, "phone_code.title")
 	if err := parseForm(r); err != nil {
@@ -276,16 +290,6 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 	masked := sms.Mask(e164)
 	s.audit(r, si.user.ID, audit.PhoneAdded, masked)
 	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]any{"number": masked, "time": now})
-	if si.sess.Strength == string(authn.StrengthPassword) {
-		sess, err := s.sessions.Start(r.Context(), w, r, session.Info{
-			UserID: si.user.ID, Strength: string(authn.StrengthPasswordSMS), Factors: authn.Factors(authn.StrengthPasswordSMS),
-			IP: s.clientIP(r), UserAgent: audit.Clean(r.UserAgent(), 300),
-		})
-		if err != nil {
-			return err
-		}
-		s.sessionReplaced(r, si, sess)
-	}
 	if next != "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
@@ -345,24 +349,16 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
-	if last, err := s.lastRequired(r, si); err != nil {
+	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemovePhone, ph.ID})
+	if err != nil {
 		return err
-	} else if last {
+	}
+	if refusal != "" {
 		p := s.page(r, "phone_remove.title")
-		p.Form.Add("confirm", p.L.T("phone_remove.last_required"))
+		p.Form.Add("confirm", p.L.T(refusal))
 		s.phoneRemovePage(w, r, p, ph, http.StatusConflict)
 		return nil
 	}
-	if err := s.db.DeletePhone(r.Context(), si.user.ID, ph.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if err := s.codes.Abandon(r.Context(), si.user.ID, smsauth.PurposeLogin); err != nil {
-		s.log.Error("end the codes of a removed number", "err", err)
-	}
 	s.useReauth(r, si)
-	masked := sms.Mask(ph.E164)
-	s.audit(r, si.user.ID, audit.PhoneRemoved, masked)
-	s.sendMail(r.Context(), recipient(si.user), notify.PhoneRemoved, map[string]any{"number": masked, "time": s.now()})
-	http.Redirect(w, r, "/account/phones?done=removed", http.StatusSeeOther)
-	return nil
+	return redirect(next)
 }

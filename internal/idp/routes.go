@@ -111,6 +111,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/devices/{id}/remove", s.requireAccount(s.deviceRemove))
 	mux.Handle("GET /account/devices/{id}/pin", s.requireAccount(s.devicePINForm))
 	mux.Handle("POST /account/devices/{id}/pin", s.requireAccount(s.devicePIN))
+	// One set of rules for changes of the second factors (factors.go).
+	mux.Handle("GET /account/confirm-password", s.requireAccount(s.confirmPasswordForm))
+	mux.Handle("POST /account/confirm-password", s.requireAccount(s.confirmPassword))
+	mux.Handle("GET /account/factors/lost", s.requireAccount(s.factorLostForm))
+	mux.Handle("POST /account/factors/lost", s.requireAccount(s.factorLostSend))
+	mux.Handle("GET /account/factors/confirm/{token}", s.serve(s.factorConfirmForm))
+	mux.Handle("POST /account/factors/confirm/{token}", s.serve(s.factorConfirm))
 	mux.Handle("GET /account/events", s.requireAccount(s.events))
 	mux.Handle("GET /account/options", s.requireAccount(s.optionsForm))
 	mux.Handle("POST /account/options", s.requireAccount(s.options))
@@ -154,7 +161,7 @@ func (s *Server) routes() http.Handler {
 		outer.Handle(pattern, web.Chain(h, web.Headers(s.sessions.Secure), web.MaxBytes(64<<10), mobileapp.NoStore))
 	}
 	apiRoute("POST "+mobileapp.PathEnrol, api.Enrol)
-	apiRoute("POST "+mobileapp.PathConfirm, api.Confirm)
+	apiRoute("POST "+mobileapp.PathConfirm, func(w http.ResponseWriter, r *http.Request) { s.appConfirmed(r, api.Confirm(w, r)) })
 	apiRoute("GET "+mobileapp.PathNonce, api.Nonce)
 	apiRoute("GET "+mobileapp.PathRequests, api.Requests)
 	apiRoute("POST "+mobileapp.PathRequests+"/{id}", api.Answer)

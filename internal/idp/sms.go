@@ -35,6 +35,7 @@ const reauthTTL = 10 * time.Minute
 type smsChoiceData struct {
 	Email   string
 	Restart string
+	Lost    string // a re-authentication before a removal: the way without the factor
 	Lead    string
 	Phones  []phoneRow
 	Hidden  []hiddenField
@@ -98,7 +99,7 @@ func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Pa
 	d := &smsChoiceData{Email: f.Email, Restart: flowRestart(f), Phones: rows}
 	switch {
 	case f.Reauth:
-		d.Lead = p.L.T("login_sms.lead_reauth")
+		d.Lead, d.Lost = p.L.T("login_sms.lead_reauth"), lostURL(f.Next)
 	case f.StepUp && f.Service != "":
 		d.Lead = p.L.T("login_sms.lead_step_up", "service", s.serviceName(r, p.L, f.ServiceID))
 	default:

@@ -43,12 +43,17 @@ func phoneID(t *testing.T, e *idptest.Env, email, e164 string) string {
 	return ""
 }
 
-// addPhone adds a number in My Account of b's signed-in user (no other
-// number yet, or the SMS step already passed): the number, then the code
-// from the SMS, then Finalise. It returns the page after Finalise.
+// addPhone adds a number in My Account of b's signed-in user (no second
+// factor yet: the password is typed again; or the SMS step already
+// passed): the number, then the code from the SMS, then Finalise. It
+// returns the page after Finalise.
 func addPhone(t *testing.T, e *idptest.Env, b *idptest.Browser, typed, e164 string) *idptest.Page {
 	t.Helper()
 	page := b.Post("/account/phones/add", url.Values{"number": {typed}})
+	if page.URL.Path == idptest.ConfirmPasswordPath {
+		b.ConfirmPassword(page)
+		page = b.Post("/account/phones/add", url.Values{"number": {typed}})
+	}
 	if page.Status != http.StatusOK || page.H1() != h1Code {
 		t.Fatalf("add %s: %d %q %q, want the code page", typed, page.Status, page.H1(), page.Errors())
 	}

@@ -234,7 +234,7 @@ func login(t *testing.T, e *idptest.Env, p idptest.Person) *idptest.Browser {
 }
 
 // internals are strings that betray a Go error or a stack trace.
-var internals = []string{"goroutine ", "panic", "runtime error", "runtime/debug", ".go:", "http: ", "sql: ", "store: ", "sqlite", "SQLSTATE", "pgx", "template: ", "nil pointer", "Internal Server Error"}
+var internals = []string{"goroutine ", "panic", "runtime error", "runtime/debug", ".go:", "http: ", "sql: ", "store: ", "sqlite", "sqldb: ", "SQLSTATE", "pgx", "template: ", "nil pointer", "Internal Server Error"}
 
 // wantClean checks that a page is a translated HTML page of the service and
 // shows nothing of the server's internals.

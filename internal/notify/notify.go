@@ -41,6 +41,7 @@ const (
 	AppPINReset       Kind = "app_pin_reset"       // the PIN of a mobile app device was reset
 	AppDevicesDeleted Kind = "app_devices_deleted" // "Delete all my devices"
 	AppLoginRefused   Kind = "app_login_refused"   // a login by the mobile app was denied, had the wrong number, or locked the device
+	FactorChange      Kind = "factor_change"       // confirm a removal of second factors asked without one
 )
 
 type spec struct {
@@ -68,11 +69,12 @@ var specs = map[Kind]spec{
 	AppPINReset:       {[]string{"mail.app_pin_reset.p1"}, "", nil, "mail.not_you.secure"},
 	AppDevicesDeleted: {[]string{"mail.app_devices_deleted.p1"}, "", nil, "mail.not_you.secure"},
 	AppLoginRefused:   {[]string{"mail.app_login_refused.p1", "mail.app_login_refused.p2"}, "", nil, "mail.not_you.secure"},
+	FactorChange:      {[]string{"mail.factor_change.p1", "mail.factor_change.p2"}, "mail.factor_change.link", []string{"mail.link.validity_short"}, "mail.not_you.secure"},
 }
 
 // Kinds returns every kind, for tests that check each renders.
 func Kinds() []Kind {
-	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppPINReset, AppDevicesDeleted, AppLoginRefused}
+	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppPINReset, AppDevicesDeleted, AppLoginRefused, FactorChange}
 }
 
 //go:embed mail.html

@@ -61,11 +61,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Routes calls handle with the pattern and handler of every endpoint of
-// the API, the catch-all of unknown /app/v1/ paths last. (A removal is
-// answered and nothing more: a server that audits it routes Remove itself.)
+// the API, the catch-all of unknown /app/v1/ paths last. (A confirmation
+// and a removal are answered and nothing more: a server that audits them
+// routes Confirm and Remove itself.)
 func (h *Handler) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	handle("POST "+PathEnrol, h.Enrol)
-	handle("POST "+PathConfirm, h.Confirm)
+	handle("POST "+PathConfirm, func(w http.ResponseWriter, r *http.Request) { h.Confirm(w, r) })
 	handle("GET "+PathNonce, h.Nonce)
 	handle("GET "+PathRequests, h.Requests)
 	handle("POST "+PathRequests+"/{id}", h.Answer)
@@ -174,21 +175,24 @@ func (h *Handler) Remove(w http.ResponseWriter, r *http.Request) *store.AppDevic
 }
 
 // Confirm ends an enrolment: the app, signing with its new key, gives the PIN
-// chosen on the computer (POST PathConfirm).
-func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) {
+// chosen on the computer (POST PathConfirm). It returns the device
+// confirmed, nil when it answered an error.
+func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) *store.AppDevice {
 	var req ConfirmRequest
 	if !h.read(w, r, &req) {
-		return
+		return nil
 	}
 	sig, ok := h.signature(w, r, req.Signature)
 	if !ok {
-		return
+		return nil
 	}
-	if err := h.Service.ConfirmEnrolment(r.Context(), req.DeviceID, req.PIN, req.Timestamp, sig); err != nil {
+	d, err := h.Service.ConfirmEnrolment(r.Context(), req.DeviceID, req.PIN, req.Timestamp, sig)
+	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, StateResponse{V: Version, State: EnrolConfirmed})
+	return d
 }
 
 // Nonce gives a fresh server nonce for the next signed call (GET

@@ -273,28 +273,29 @@ func (s *Service) Enrol(ctx context.Context, code string, publicKey []byte, devi
 
 // ConfirmEnrolment finishes an enrolment: the device signed
 // ConfirmMessage(deviceID, timestamp) and sends the PIN, which must match
-// the one typed on the page. Wrong PINs count towards the lock.
-func (s *Service) ConfirmEnrolment(ctx context.Context, deviceID, pin string, timestamp int64, sig []byte) error {
+// the one typed on the page. Wrong PINs count towards the lock. It returns
+// the device confirmed.
+func (s *Service) ConfirmEnrolment(ctx context.Context, deviceID, pin string, timestamp int64, sig []byte) (*store.AppDevice, error) {
 	d, err := s.device(ctx, deviceID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !d.ConfirmedAt.IsZero() {
-		return ErrAnswered
+		return nil, ErrAnswered
 	}
 	if err := s.checkSigned(d, ConfirmMessage(deviceID, timestamp), timestamp, sig); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.checkPIN(ctx, d, pin); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.Store.ConfirmAppDevice(ctx, d.ID, s.now()); errors.Is(err, store.ErrNotFound) {
-		return ErrAnswered
+		return nil, ErrAnswered
 	} else if err != nil {
-		return fmt.Errorf("mobileapp: confirm: %w", err)
+		return nil, fmt.Errorf("mobileapp: confirm: %w", err)
 	}
 	s.notify().Notify(ctx, d.UserID)
-	return nil
+	return d, nil
 }
 
 func (s *Service) device(ctx context.Context, id string) (*store.AppDevice, error) {

@@ -77,6 +77,7 @@ func (b *Browser) SetPassword(link, pw string) *Page {
 // Login goes through the three login steps with the password method.
 func (b *Browser) Login(email, pw string) *Page {
 	b.t.Helper()
+	b.Password = pw
 	b.Post("/login", url.Values{"email": {email}})
 	b.Post("/login/method", url.Values{"method": {"PASSWORD"}})
 	return b.Post("/login/password", url.Values{"password": {pw}})
@@ -86,6 +87,7 @@ func (b *Browser) Login(email, pw string) *Page {
 // the e-mail index used (for later WaitFor counts).
 func (e *Env) CreateAccount(t *testing.T, b *Browser, p Person) {
 	t.Helper()
+	b.Password = p.Password
 	if page := b.Register(p); page.Status != 200 {
 		t.Fatalf("register %s: %d %v", p.Email, page.Status, page.Errors())
 	}
@@ -133,4 +135,18 @@ func (e *Env) SMSCount(t *testing.T, number string) int {
 		}
 	}
 	return n
+}
+
+// ConfirmPasswordPath is the page that asks the password again before a
+// change of the second factors of an account that has none to prove.
+const ConfirmPasswordPath = "/account/confirm-password"
+
+// ConfirmPassword types b.Password on page when it is that page, and
+// returns the page it leads to; it returns any other page as it is.
+func (b *Browser) ConfirmPassword(page *Page) *Page {
+	b.t.Helper()
+	if page.URL.Path != ConfirmPasswordPath {
+		return page
+	}
+	return b.Post(ConfirmPasswordPath, url.Values{"current_password": {b.Password}, "next": {page.Input("next")}})
 }

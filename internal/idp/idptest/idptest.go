@@ -183,6 +183,10 @@ type Browser struct {
 	Client *http.Client
 	Lang   string // Accept-Language; "" sends none
 	Header http.Header
+	// Password is the password of the person using the browser (set by
+	// CreateAccount and Login), typed again where a page asks for it
+	// (ConfirmPassword).
+	Password string
 }
 
 // NewBrowser returns a browser with an empty cookie jar.
