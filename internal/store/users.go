@@ -114,6 +114,8 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 			{`DELETE FROM session_services WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM audit_events WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM known_browsers WHERE user_id = ?`, []any{id}},
+			{`DELETE FROM totp_credentials WHERE user_id = ?`, []any{id}},
+			{`DELETE FROM recovery_codes WHERE user_id = ?`, []any{id}},
 			{`DELETE FROM attempts WHERE substr(key, length(key) - ? + 1) = ?`, []any{utf8.RuneCountInString(suffix), suffix}},
 		} {
 			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Flows", func(t *testing.T) { testFlows(t, open) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open) })
 	t.Run("KnownBrowsers", func(t *testing.T) { testKnownBrowsers(t, open) })
+	t.Run("TOTP", func(t *testing.T) { testTOTP(t, open) })
+	t.Run("RecoveryCodes", func(t *testing.T) { testRecoveryCodes(t, open) })
 	t.Run("AuditEvents", func(t *testing.T) { testAuditEvents(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("SpendOnce", func(t *testing.T) { testSpendOnce(t, open) })
