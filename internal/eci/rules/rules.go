@@ -53,17 +53,50 @@ func IsMemberState(code string) bool {
 	return ok
 }
 
+// VotingAgeRow is the minimum age to vote in European Parliament elections
+// in one Member State that does not follow DefaultVotingAge, with where the
+// age comes from.
+type VotingAgeRow struct {
+	Country string // Member State code, as in Countries
+	Age     int
+	Since   string // when this age first applied
+	Source  string // the national law, or the Commission's page, that says so
+}
+
+// DefaultVotingAge is the age to vote in European Parliament elections in
+// every Member State not listed in VotingAges. The Union leaves the age to
+// national law; the Commission's page for organisers states 18 except
+// where VotingAges says otherwise.
+const DefaultVotingAge = 18
+
+// commissionGroupPage is the Commission's page on the group of organisers,
+// which lists the ages that differ from 18.
+const commissionGroupPage = "European Commission, ECI website, Group of organisers (citizens-initiative.europa.eu/group-organisers_en)"
+
+// VotingAges lists the Member States whose voting age in European
+// Parliament elections is not DefaultVotingAge, one row each, in order of
+// code. When a Member State changes its age, its row changes (or a row is
+// added): nothing else does.
+var VotingAges = []VotingAgeRow{
+	{"AT", 16, "the European elections of 2009", commissionGroupPage},
+	{"BE", 16, "the European elections of 2024 (law in force on 1 May 2023)",
+		"Loi du 1er juin 2022 modifiant la loi du 23 mars 1989 relative à l'élection du Parlement européen en vue d'offrir aux citoyens la faculté de voter dès l'âge de 16 ans; " + commissionGroupPage},
+	{"DE", 16, "the European elections of 2024 (law of 11 January 2023)",
+		"Sechstes Gesetz zur Änderung des Europawahlgesetzes of 11 January 2023, BGBl. 2023 I Nr. 11 (Europawahlgesetz § 6(1))"},
+	{"GR", 17, "the European elections of 2019", commissionGroupPage},
+	{"MT", 16, "the European elections of 2019", commissionGroupPage},
+}
+
 // VotingAge returns the minimum age to vote in European Parliament
-// elections in a Member State: 16 in Belgium, Malta and Austria, 17 in
-// Greece, 18 elsewhere (DOMAIN.md section 4).
+// elections in a Member State: its row of VotingAges, or DefaultVotingAge.
 func VotingAge(country string) int {
-	switch NormalizeCountry(country) {
-	case "BE", "MT", "AT":
-		return 16
-	case "GR":
-		return 17
+	c := NormalizeCountry(country)
+	for _, r := range VotingAges {
+		if r.Country == c {
+			return r.Age
+		}
 	}
-	return 18
+	return DefaultVotingAge
 }
 
 // Age returns the age in whole years on day of a person born on birth

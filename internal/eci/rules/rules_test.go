@@ -64,6 +64,12 @@ func TestCheckGroup(t *testing.T) {
 		{"fifteen in Austria", func(g *Group) {
 			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "AT", "AT", day("2010-03-15")
 		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"sixteen in Germany since 2024", func(g *Group) {
+			g.Members[3].BirthDate = day("2010-03-14")
+		}, nil},
+		{"fifteen in Germany", func(g *Group) {
+			g.Members[3].BirthDate = day("2010-03-15")
+		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
 		{"seventeen in Greece (EL)", func(g *Group) {
 			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "EL", "GR", day("2009-03-14")
 		}, nil},
@@ -133,15 +139,47 @@ func TestAge(t *testing.T) {
 	}
 }
 
+// TestVotingAge: the age to vote in European Parliament elections where a
+// member lives (Article 5(2) of Regulation (EU) 2019/788: members must be
+// old enough to vote in European elections), per Member State.
 func TestVotingAge(t *testing.T) {
-	want := map[string]int{"BE": 16, "MT": 16, "AT": 16, "GR": 17, "EL": 17}
-	for _, c := range append(Countries, "EL") {
-		w, ok := want[c]
-		if !ok {
-			w = 18
+	for _, tt := range []struct {
+		country string
+		want    int
+		source  string
+	}{
+		{"AT", 16, "Commission, ECI website, Group of organisers"},
+		{"BE", 16, "Belgian law of 1 June 2022 on the election of the European Parliament; Commission, Group of organisers"},
+		{"DE", 16, "Sechstes Gesetz zur Änderung des Europawahlgesetzes, 11 January 2023, BGBl. 2023 I Nr. 11"},
+		{"MT", 16, "Commission, ECI website, Group of organisers"},
+		{"GR", 17, "Commission, ECI website, Group of organisers"},
+		{"EL", 17, "the EU's code for Greece"},
+		{"de", 16, "codes in any case"},
+		{"FR", 18, "Commission, Group of organisers: 18 elsewhere"},
+		{"RO", 18, "Commission, Group of organisers: 18 elsewhere"},
+		{"CH", 18, "outside the EU: 18"},
+	} {
+		if got := VotingAge(tt.country); got != tt.want {
+			t.Errorf("VotingAge(%s) = %d, want %d (%s)", tt.country, got, tt.want, tt.source)
 		}
-		if got := VotingAge(c); got != w {
-			t.Errorf("VotingAge(%s) = %d, want %d", c, got, w)
+	}
+	// Every other Member State votes at 18.
+	for _, c := range Countries {
+		if !slices.ContainsFunc(VotingAges, func(r VotingAgeRow) bool { return r.Country == c }) && VotingAge(c) != DefaultVotingAge {
+			t.Errorf("VotingAge(%s) = %d, want %d", c, VotingAge(c), DefaultVotingAge)
+		}
+	}
+}
+
+// TestVotingAgesTable: each row is one Member State, in order of code,
+// with an age below the default, and names its source and since when.
+func TestVotingAgesTable(t *testing.T) {
+	for i, r := range VotingAges {
+		if !IsMemberState(r.Country) || r.Country != NormalizeCountry(r.Country) || i > 0 && VotingAges[i-1].Country >= r.Country {
+			t.Errorf("row %d %q: want a Member State's code, once, in order", i, r.Country)
+		}
+		if r.Age < 16 || r.Age >= DefaultVotingAge || r.Source == "" || r.Since == "" {
+			t.Errorf("row %+v: want an age from 16 to %d, a source and a date", r, DefaultVotingAge-1)
 		}
 	}
 }

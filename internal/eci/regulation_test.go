@@ -1,0 +1,47 @@
+package eci_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"eulogin/internal/eci/ecistore/ecistoretest"
+)
+
+// The portal's HTTP tests of the readings of Regulation (EU) 2019/788 that
+// docs/adr/0009-eci-rules.md records, each on both engines.
+
+// TestVotingAgeGermany: a member must be old enough to vote in European
+// elections where they live (Article 5(2)); Germany's age is 16 since the
+// European elections of 2024 (Europawahlgesetz § 6(1), as amended on 11
+// January 2023), so a sixteen-year-old living there counts toward the
+// seven, and a fifteen-year-old does not.
+func TestVotingAgeGermany(t *testing.T) {
+	for _, eng := range ecistoretest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			for _, tt := range []struct {
+				birth string
+				want  string // the refusal, "" for submitted
+			}{
+				{"2010-03-14", ""},
+				{"2010-03-15", "Member3 Test is under 16, the age to vote in European elections in Germany, where they live."},
+			} {
+				e := newEnv(t, options{open: eng.Open})
+				ms := six()
+				if ms[2].residence != "DE" {
+					t.Fatalf("member 3 lives in %s, want DE", ms[2].residence)
+				}
+				ms[2].birth = tt.birth
+				rep, path, _ := group(t, e, ms, true)
+				p := rep.post(path+"/submit", nil)
+				switch {
+				case tt.want == "" && (p.Status != http.StatusOK || !p.Has("Submitted for registration")):
+					t.Errorf("born %s: submit = %d %q, want the initiative submitted", tt.birth, p.Status, errorSummary(p))
+				case tt.want != "" && (p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), tt.want)):
+					t.Errorf("born %s: submit = %d %q, want 422 with %q", tt.birth, p.Status, errorSummary(p), tt.want)
+				}
+				wantClean(t, p)
+			}
+		})
+	}
+}
