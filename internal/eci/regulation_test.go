@@ -2,10 +2,14 @@ package eci_test
 
 import (
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"eulogin/internal/eci/ecistore/ecistoretest"
+	"eulogin/internal/eci/rules"
 )
 
 // The portal's HTTP tests of the readings of Regulation (EU) 2019/788 that
@@ -43,5 +47,34 @@ func TestVotingAgeGermany(t *testing.T) {
 				wantClean(t, p)
 			}
 		})
+	}
+}
+
+// TestCounterSpaces: the white space counter.js leaves out is the white
+// space the server leaves out (rules.IsSpace), character for character, so
+// that the live count is the count of the rule.
+func TestCounterSpaces(t *testing.T) {
+	js, err := os.ReadFile("static/counter.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*var space = /(\[.*\])/;$`).FindSubmatch(js)
+	if m == nil {
+		t.Fatal("counter.js has no line var space = /[...]/;")
+	}
+	// JavaScript's \uXXXX is Go's \x{XXXX}; the other escapes (\t \n \v \f
+	// \r) mean the same in both.
+	class := regexp.MustCompile(`\\u([0-9a-fA-F]{4})`).ReplaceAllString(string(m[1]), `\x{$1}`)
+	re, err := regexp.Compile("^" + class + "$")
+	if err != nil {
+		t.Fatalf("counter.js's class %s: %v", m[1], err)
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue // surrogates are not characters
+		}
+		if got, want := re.MatchString(string(r)), rules.IsSpace(r); got != want {
+			t.Errorf("U+%04X: counter.js white space = %v, rules.IsSpace = %v", r, got, want)
+		}
 	}
 }

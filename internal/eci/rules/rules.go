@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -210,16 +211,59 @@ func CheckGroup(g Group, day time.Time) []Problem {
 	return append(group, each...)
 }
 
-// Text length limits, in characters.
+// Text length limits, in characters. Annex II of the Regulation limits the
+// title (point 1) and the objectives and the optional annex (point 2); it
+// counts the objectives and the annex without spaces (see Limits).
 const (
 	MaxTitle      = 100
-	MaxObjectives = 1200
+	MaxObjectives = 1100
 	MaxAnnex      = 5000
 	// MaxTreaty and MaxWebsite are the portal's own limits (the regulation
 	// sets none), against abuse.
 	MaxTreaty  = 5000
 	MaxWebsite = 500
 )
+
+// Counting says which characters of a text a limit counts.
+type Counting int
+
+const (
+	// AllCharacters counts every character (Unicode code point) of the
+	// text after NormalizeText: Length.
+	AllCharacters Counting = iota
+	// NoSpaces counts the characters that are not white space (IsSpace):
+	// LengthNoSpaces. Annex II counts the objectives and the annex so
+	// ("Leerzeichen nicht eingerechnet" in its German text).
+	NoSpaces
+)
+
+// Limit is the most characters a text of the draft may have, how they are
+// counted and where the limit comes from.
+type Limit struct {
+	Field  string // the form's field; its problem is rule.too_long_<Field>
+	Max    int
+	Count  Counting
+	Source string
+}
+
+// Limits are the limits of the draft's texts, in the order of the form.
+var Limits = []Limit{
+	{"title", MaxTitle, AllCharacters, "Regulation (EU) 2019/788, Annex II, point 1"},
+	{"objectives", MaxObjectives, NoSpaces, "Regulation (EU) 2019/788, Annex II, point 2, first subparagraph"},
+	{"annex", MaxAnnex, NoSpaces, "Regulation (EU) 2019/788, Annex II, point 2, second subparagraph"},
+	{"treaty", MaxTreaty, AllCharacters, "the portal, against abuse"},
+	{"website", MaxWebsite, AllCharacters, "the portal, against abuse"},
+}
+
+// LimitOf returns the limit of a field of Limits, and false for a field
+// without one.
+func LimitOf(field string) (Limit, bool) {
+	i := slices.IndexFunc(Limits, func(l Limit) bool { return l.Field == field })
+	if i < 0 {
+		return Limit{}, false
+	}
+	return Limits[i], true
+}
 
 // NormalizeText makes submitted text comparable with what the user typed:
 // a browser sends a textarea's line breaks as CR LF, which the user (and a
@@ -232,11 +276,43 @@ func NormalizeText(s string) string {
 // NormalizeText, never in bytes: "Ā" is one character in two bytes.
 func Length(s string) int { return utf8.RuneCountInString(NormalizeText(s)) }
 
-// CheckLength returns the problem of a text longer than max characters, or
-// nil. field names the field in the message key (rule.too_long_<field>).
-func CheckLength(field, s string, max int) []Problem {
-	if n := Length(s); n > max {
-		return []Problem{{"rule.too_long_" + field, []any{"max", max, "count", n}}}
+// IsSpace reports whether r is white space, which a NoSpaces limit does not
+// count: a character with Unicode's White_Space property. That is the space
+// and the no-break spaces (U+00A0, U+202F) and every other space separator,
+// the tab, and every line break (LF, CR, vertical tab, form feed, U+0085,
+// U+2028, U+2029): a line break shows no character, and a text pasted from
+// a word processor or written with French typography holds no-break spaces
+// that its writer typed as spaces. Zero-width characters (U+200B, U+FEFF)
+// are not white space in Unicode, and count. counter.js lists the same
+// characters.
+func IsSpace(r rune) bool { return unicode.IsSpace(r) }
+
+// LengthNoSpaces returns the number of characters (Unicode code points) of
+// s that are not white space (IsSpace).
+func LengthNoSpaces(s string) int {
+	n := 0
+	for _, r := range s {
+		if !IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// Length returns the length of s as l counts it.
+func (l Limit) Length(s string) int {
+	if l.Count == NoSpaces {
+		return LengthNoSpaces(s)
+	}
+	return Length(s)
+}
+
+// Check returns the problem of a text longer than l allows, or nil. The
+// problem gives the length as l counts it, so that the message tells the
+// user the same number the rule sees.
+func (l Limit) Check(s string) []Problem {
+	if n := l.Length(s); n > l.Max {
+		return []Problem{{"rule.too_long_" + l.Field, []any{"max", l.Max, "count", n}}}
 	}
 	return nil
 }
@@ -275,11 +351,10 @@ func CheckDraft(d Draft) []Problem {
 	if NormalizeText(d.Title) == "" {
 		ps = append(ps, Problem{Key: "rule.missing_title"})
 	}
-	ps = append(ps, CheckLength("title", d.Title, MaxTitle)...)
-	ps = append(ps, CheckLength("objectives", d.Objectives, MaxObjectives)...)
-	ps = append(ps, CheckLength("annex", d.Annex, MaxAnnex)...)
-	ps = append(ps, CheckLength("treaty", d.Treaty, MaxTreaty)...)
-	ps = append(ps, CheckLength("website", d.Website, MaxWebsite)...)
+	texts := map[string]string{"title": d.Title, "objectives": d.Objectives, "annex": d.Annex, "treaty": d.Treaty, "website": d.Website}
+	for _, l := range Limits {
+		ps = append(ps, l.Check(texts[l.Field])...)
+	}
 	if w := NormalizeText(d.Website); w != "" && !validWebsite(w) {
 		ps = append(ps, Problem{Key: "rule.bad_website"})
 	}

@@ -201,6 +201,7 @@ func TestMemberStates(t *testing.T) {
 func TestLength(t *testing.T) {
 	lv := strings.Repeat("ā", 100) // 200 bytes
 	el := strings.Repeat("Ω", 101)
+	title, _ := LimitOf("title")
 	for _, tt := range []struct {
 		name, s string
 		max     int
@@ -211,15 +212,59 @@ func TestLength(t *testing.T) {
 		{"CR LF counts as one", strings.Repeat("a\r\n", 50) + "a", 101, nil},
 		{"spaces around are trimmed", "  " + lv + "\n", 100, nil},
 		{"emoji is one character", strings.Repeat("🇪", 100), 100, nil},
+		{"spaces inside count", strings.Repeat("a ", 50) + "a", 100, []string{"rule.too_long_title"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := keys(CheckLength("title", tt.s, tt.max)); !slices.Equal(got, tt.want) {
-				t.Errorf("CheckLength(%d bytes) = %q, want %q", len(tt.s), got, tt.want)
+			l := title
+			l.Max = tt.max
+			if got := keys(l.Check(tt.s)); !slices.Equal(got, tt.want) {
+				t.Errorf("Check(%d bytes) = %q, want %q", len(tt.s), got, tt.want)
 			}
 		})
 	}
 	if got := Length(lv); got != 100 {
 		t.Errorf("Length(100 × ā) = %d, want 100", got)
+	}
+}
+
+// TestLengthNoSpaces: Annex II of Regulation (EU) 2019/788 (point 2) limits
+// the objectives to 1 100 and the annex to 5 000 characters, spaces not
+// counted; white space is Unicode's White_Space (ADR 9).
+func TestLengthNoSpaces(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want int
+	}{
+		{"", 0},
+		{"Save the bees", 11},
+		{"  a\tb\r\nc\nd\v\fe  ", 5},
+		{"Objectifs\u00a0: l'eau\u202fpour tous", 23},             // French no-break spaces
+		{"a\u0085b\u2028c\u2029d\u3000e\u1680f\u2003g\u205fh", 8}, // other line breaks and spaces
+		{"a\u200bb\ufeffc", 5},                                    // zero-width characters are not white space
+		{"Ūdens visiem", 11},
+	} {
+		if got := LengthNoSpaces(tt.s); got != tt.want {
+			t.Errorf("LengthNoSpaces(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		field string
+		max   int
+		count Counting
+	}{
+		{"title", 100, AllCharacters},   // Annex II, point 1
+		{"objectives", 1100, NoSpaces},  // Annex II, point 2
+		{"annex", 5000, NoSpaces},       // Annex II, point 2, second subparagraph
+		{"treaty", 5000, AllCharacters}, // the portal's own
+		{"website", 500, AllCharacters}, // the portal's own
+	} {
+		l, ok := LimitOf(tt.field)
+		if !ok || l.Max != tt.max || l.Count != tt.count || l.Source == "" {
+			t.Errorf("LimitOf(%s) = %+v, %v, want %d counted %d, with a source", tt.field, l, ok, tt.max, tt.count)
+		}
+	}
+	if _, ok := LimitOf("categories"); ok {
+		t.Error("LimitOf(categories) found a limit")
 	}
 }
 
@@ -233,10 +278,13 @@ func TestCheckDraft(t *testing.T) {
 		{"valid", func(*Draft) {}, nil},
 		{"no title", func(d *Draft) { d.Title = " " }, []string{"rule.missing_title"}},
 		{"title 101", func(d *Draft) { d.Title = strings.Repeat("ž", 101) }, []string{"rule.too_long_title"}},
-		{"objectives 1200", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1200) }, nil},
-		{"objectives 1201", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1201) }, []string{"rule.too_long_objectives"}},
+		{"objectives 1100", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1100) }, nil},
+		{"objectives 1100 and 900 spaces", func(d *Draft) { d.Objectives = strings.Repeat("ș ", 900) + strings.Repeat("ș", 200) }, nil},
+		{"objectives 1101", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1101) }, []string{"rule.too_long_objectives"}},
 		{"annex 5000", func(d *Draft) { d.Annex = strings.Repeat("é", 5000) }, nil},
+		{"annex 5000 and line breaks", func(d *Draft) { d.Annex = strings.Repeat("é\r\n\r\n", 5000) }, nil},
 		{"annex 5001", func(d *Draft) { d.Annex = strings.Repeat("é", 5001) }, []string{"rule.too_long_annex"}},
+		{"title counts its spaces", func(d *Draft) { d.Title = strings.Repeat("ab ", 34) }, []string{"rule.too_long_title"}},
 		{"website not http", func(d *Draft) { d.Website = "javascript:alert(1)" }, []string{"rule.bad_website"}},
 		{"website with a space", func(d *Draft) { d.Website = "https://a b" }, []string{"rule.bad_website"}},
 		{"website over http", func(d *Draft) { d.Website = "http://example.org" }, []string{"rule.bad_website"}},
