@@ -573,7 +573,7 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 		for _, p := range problems(a, s.now()) {
 			v.Problems = append(v.Problems, say(l, p))
 		}
-		v.CanInvite = v.Rep && len(a.Members) < rules.MaxMembers
+		v.CanInvite = v.Rep && len(a.Members) < s.cfg.MaxGroup
 		v.CanSubmit = v.Rep && len(v.Problems) == 0
 	}
 	v.CanHandOver = v.Rep && handOverOpen(in) && v.SubstituteName != ""

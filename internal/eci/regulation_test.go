@@ -1,13 +1,16 @@
 package eci_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 
+	"eulogin/internal/eci"
 	"eulogin/internal/eci/ecistore/ecistoretest"
 	"eulogin/internal/eci/rules"
 )
@@ -76,5 +79,48 @@ func TestCounterSpaces(t *testing.T) {
 		if got, want := re.MatchString(string(r)), rules.IsSpace(r); got != want {
 			t.Errorf("U+%04X: counter.js white space = %v, rules.IsSpace = %v", r, got, want)
 		}
+	}
+}
+
+// TestLargeGroup: the Regulation sets no maximum to the group of
+// organisers (Annex II asks for the full details of seven members and the
+// names of the others), so a group of eleven is submitted; the portal's own
+// limit against abuse, eci.DefaultMaxGroup, stops the invitations at fifty
+// members and says that it is the portal's, not the Regulation's.
+func TestLargeGroup(t *testing.T) {
+	for _, eng := range ecistoretest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t, options{open: eng.Open})
+			ms := six()
+			for i, c := range []string{"FI", "SE", "AT", "BE"} {
+				ms = append(ms, newMember(i+7, c))
+			}
+			rep, path, _ := group(t, e, ms, true)
+			p := rep.get(path)
+			if !p.Has("The Regulation sets no maximum.") || p.Has("nine") {
+				t.Errorf("the group's hint does not say what the Regulation requires: %q", p.Text())
+			}
+			if p = rep.post(path+"/submit", nil); p.Status != http.StatusOK || !p.Has("Submitted for registration") {
+				t.Errorf("submit a group of 11 = %d %q, want submitted", p.Status, errorSummary(p))
+			}
+
+			// The portal's limit: fifty members, invitations included.
+			path = createDraft(t, rep, draftForm())
+			for i := 2; i <= eci.DefaultMaxGroup; i++ {
+				p = rep.post(path+"/members", url.Values{"name": {fmt.Sprint("Invitee ", i)}, "email": {fmt.Sprintf("invitee%d@example.eu", i)}})
+				if p.Status != http.StatusOK {
+					t.Fatalf("invitation %d = %d %q, want 200", i, p.Status, errorSummary(p))
+				}
+			}
+			if p.Has("Invite a member") {
+				t.Error("the invitation form is still shown to a group of fifty")
+			}
+			p = rep.post(path+"/members", url.Values{"name": {"One too many"}, "email": {"invitee51@example.eu"}})
+			want := "The group already has 50 members, the most this portal accepts; the Regulation itself sets no maximum. If your group needs more members, contact the ECI helpdesk."
+			if p.Status != http.StatusConflict || !strings.Contains(errorSummary(p), want) {
+				t.Errorf("invitation 51 = %d %q, want 409 with %q", p.Status, errorSummary(p), want)
+			}
+			wantClean(t, p)
+		})
 	}
 }

@@ -120,15 +120,17 @@ func Date(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// Group composition limits.
+// Group composition limits. The Regulation sets no maximum: Annex II asks
+// for the full details of seven members (and of the contact persons, when
+// they are not among the seven) and the names of the other members, however
+// many. The portal's own limit against abuse is eci.DefaultMaxGroup, not a
+// rule.
 const (
-	// MinMembers is the smallest group: seven members who are not MEPs.
+	// MinMembers is the smallest group: seven members who are not MEPs
+	// (Article 5(1) of the Regulation).
 	MinMembers = 7
 	// MinCountries is how many Member States the seven must reside in.
 	MinCountries = 7
-	// MaxMembers is the most named members of a group, the representative
-	// and the substitute included (DOMAIN.md: "up to 9 named members").
-	MaxMembers = 9
 )
 
 // Member is a member of the group of organisers as the rules see them.
@@ -195,9 +197,6 @@ func CheckGroup(g Group, day time.Time) []Problem {
 	}
 	if len(states) < MinCountries {
 		group = append(group, Problem{"rule.group_too_few_countries", []any{"count", len(states), "min", MinCountries}})
-	}
-	if len(g.Members) > MaxMembers {
-		group = append(group, Problem{"rule.group_too_many", []any{"count", len(g.Members), "max", MaxMembers}})
 	}
 	if g.Representative == "" || !refs[g.Representative] {
 		group = append(group, Problem{Key: "rule.no_representative"})
