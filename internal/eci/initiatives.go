@@ -494,6 +494,7 @@ type initiativeView struct {
 	ChangesOn         string
 	// After registration.
 	LatestStart        string
+	StartField         *web.Field // the collection start, for the representative
 	CollectionStartDay string
 	CollectionEnd      string
 	Thresholds         []thresholdRow
@@ -625,6 +626,15 @@ func (s *Server) renderInitiative(w http.ResponseWriter, r *http.Request, a *acc
 	p := s.page(r, "initiative.title", v)
 	p.Title = a.In.Title
 	p.Form = f
+	if v.LatestStart != "" {
+		// The start date's field names the last day it may be (six months
+		// after registration) and, in its hint, the first: ten working days
+		// of notice from today (rules.EarliestCollectionStart).
+		l := s.localizer(r)
+		v.StartField = web.NewField(p, "start", "date", "collection.start", "collection.start_hint", "off").
+			WithLabel(l.T("collection.start", "date", v.LatestStart))
+		v.StartField.Hint = l.T("collection.start_hint", "date", day(l, rules.EarliestCollectionStart(s.now())))
+	}
 	if flash := r.URL.Query().Get("saved"); flash != "" && f.Valid() {
 		p.Flash = s.localizer(r).T("initiative.saved")
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"eulogin/internal/eci"
@@ -121,6 +122,75 @@ func TestLargeGroup(t *testing.T) {
 				t.Errorf("invitation 51 = %d %q, want 409 with %q", p.Status, errorSummary(p), want)
 			}
 			wantClean(t, p)
+		})
+	}
+}
+
+// registered has a group of seven submit an initiative and a reviewer
+// register it; it returns the representative's browser and the path of
+// the initiative.
+func registered(t *testing.T, e *env) (*browser, string) {
+	t.Helper()
+	rep, path, _ := group(t, e, six(), true)
+	if p := rep.post(path+"/submit", nil); p.Status != http.StatusOK {
+		t.Fatalf("submit = %d %q", p.Status, errorSummary(p))
+	}
+	rita := person{ID: "n3krev09", Email: "rita@ec.europa.eu", First: "Rita", Last: "Reviewer", Locale: "en"}
+	if err := e.db.AddReviewer(t.Context(), rita.Email, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rb := e.browser()
+	rb.get("/?lang=en")
+	rb.login(rita, "PASSWORD_SMS")
+	if p := rb.post(path+"/decision", url.Values{"decision": {"REGISTERED"}}); p.Status != http.StatusOK {
+		t.Fatalf("registration = %d %q", p.Status, errorSummary(p))
+	}
+	return rep, path
+}
+
+// TestCollectionNotice: the group tells the Commission the start of the
+// collection at the latest 10 working days before it (Article 8(1) of the
+// Regulation); working days are Monday to Friday except the Commission's
+// public holidays (Regulation (EEC, Euratom) No 1182/71, Article 2(2)). The
+// form names the earliest date, and a date too early is refused with a
+// message naming it, in the user's language.
+func TestCollectionNotice(t *testing.T) {
+	for _, eng := range ecistoretest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t, options{open: eng.Open})
+			rep, path := registered(t, e)
+
+			// Saturday 14 March 2026: ten working days are 16 to 27 March.
+			p := rep.get(path)
+			if !p.Has("The earliest date you can choose today is 28/03/2026.") || !p.Has("at the latest 14/09/2026") {
+				t.Errorf("the start date's field does not name the earliest and latest dates: %q", p.Text())
+			}
+			for _, start := range []string{"2026-03-14", "2026-03-20", "2026-03-27"} {
+				p = rep.post(path+"/collection", url.Values{"start": {start}})
+				if want := "The Commission must be told the start date at least 10 working days before it: choose 28/03/2026 or later."; p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), want) {
+					t.Errorf("start %s = %d %q, want 422 with %q", start, p.Status, errorSummary(p), want)
+				}
+			}
+			rep.lang = "fr"
+			p = rep.post(path+"/collection?lang=fr", url.Values{"start": {"2026-03-20"}})
+			if want := "La date de début doit être communiquée à la Commission au moins 10 jours ouvrables à l'avance : choisissez le 28/03/2026 ou une date ultérieure."; !strings.Contains(errorSummary(p), want) {
+				t.Errorf("French error summary %q, want %q", errorSummary(p), want)
+			}
+			rep.lang = ""
+			wantClean(t, p)
+
+			// Friday 27 March: Maundy Thursday, Good Friday and Easter Monday
+			// (2, 3 and 6 April 2026) are the Commission's holidays.
+			e.clock.Advance(13 * 24 * time.Hour)
+			rep.login(ana, "PASSWORD_SMS") // the session of 14 March has ended
+			p = rep.post(path+"/collection?lang=en", url.Values{"start": {"2026-04-14"}})
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), "choose 15/04/2026 or later") {
+				t.Errorf("start 14 April = %d %q, want 422 naming 15/04/2026", p.Status, errorSummary(p))
+			}
+			p = rep.post(path+"/collection", url.Values{"start": {"2026-04-15"}})
+			if p.Status != http.StatusOK || !p.Has("The collection runs from 15/04/2026 to 14/04/2027") {
+				t.Errorf("start 15 April = %d %q, want the collection set", p.Status, errorSummary(p))
+			}
 		})
 	}
 }

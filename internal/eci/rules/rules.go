@@ -439,14 +439,121 @@ func LatestCollectionStart(registered time.Time) time.Time { return AddMonths(re
 // the collection lasts at most twelve months, start day included.
 func CollectionEnd(start time.Time) time.Time { return AddMonths(start, 12).AddDate(0, 0, -1) }
 
+// NoticeWorkingDays is how many working days before the start of the
+// collection the group of organisers must tell the Commission the date
+// they chose (Article 8(1) of the Regulation: at the latest 10 working
+// days before that date).
+const NoticeWorkingDays = 10
+
+// Holiday is one of the Commission's public holidays: a date of every
+// year (Month and Day, through Through when it is a run of days), or a day
+// counted from Easter Sunday (FromEaster days after it, negative before;
+// Month is then zero).
+type Holiday struct {
+	Name       string
+	Month      time.Month
+	Day        int
+	Through    int // the last day of a run (24 to 31 December); 0 for one day
+	FromEaster int
+}
+
+// HolidaysSource is where CommissionHolidays come from. The Commission
+// adopts the list each year for the staff of the institutions in Brussels
+// and Luxembourg, always the same days: the decisions for 2014 and 2023,
+// which TestCommissionHolidays checks, are two of them.
+const HolidaysSource = "Commission decisions on the public holidays of the staff of the European institutions in Brussels and Luxembourg, " +
+	"e.g. of 21 December 2012 for 2014 (OJ C 39, 12.2.2013, p. 26) and of 25 May 2021 for 2023 (OJ C 201 I, 28.5.2021, p. 2)"
+
+// CommissionHolidays are the Commission's public holidays in Brussels,
+// where it receives the organisers' notice. A day of them that falls on a
+// Saturday or a Sunday is not replaced.
+var CommissionHolidays = []Holiday{
+	{Name: "New Year's Day", Month: time.January, Day: 1},
+	{Name: "Day after New Year's Day", Month: time.January, Day: 2},
+	{Name: "Maundy Thursday", FromEaster: -3},
+	{Name: "Good Friday", FromEaster: -2},
+	{Name: "Easter Monday", FromEaster: 1},
+	{Name: "Labour Day", Month: time.May, Day: 1},
+	{Name: "Anniversary of the Declaration by Robert Schuman in 1950", Month: time.May, Day: 9},
+	{Name: "Ascension Day", FromEaster: 39},
+	{Name: "Day after Ascension Day", FromEaster: 40},
+	{Name: "Whit Monday", FromEaster: 50},
+	{Name: "Belgian National Holiday (staff in Brussels)", Month: time.July, Day: 21},
+	{Name: "Assumption", Month: time.August, Day: 15},
+	{Name: "All Saints' Day", Month: time.November, Day: 1},
+	{Name: "All Souls' Day", Month: time.November, Day: 2},
+	{Name: "End-of-year days", Month: time.December, Day: 24, Through: 31},
+}
+
+// Easter returns Easter Sunday of year (Gregorian calendar), by the
+// anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+func Easter(year int) time.Time {
+	a, b, c := year%19, year/100, year%100
+	d, e := b/4, b%4
+	f := (b + 8) / 25
+	g := (b - f + 1) / 3
+	h := (19*a + b - d - g + 15) % 30
+	i, k := c/4, c%4
+	l := (32 + 2*e + 2*i - h - k) % 7
+	m := (a + 11*h + 22*l) / 451
+	month := (h + l - 7*m + 114) / 31
+	day := (h+l-7*m+114)%31 + 1
+	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+}
+
+// IsHoliday reports whether day is one of CommissionHolidays.
+func IsHoliday(day time.Time) bool {
+	day = Date(day)
+	easter := Easter(day.Year())
+	for _, h := range CommissionHolidays {
+		if h.Month == 0 {
+			if day.Equal(easter.AddDate(0, 0, h.FromEaster)) {
+				return true
+			}
+			continue
+		}
+		last := max(h.Through, h.Day)
+		if day.Month() == h.Month && day.Day() >= h.Day && day.Day() <= last {
+			return true
+		}
+	}
+	return false
+}
+
+// IsWorkingDay reports whether day is a working day as Regulation (EEC,
+// Euratom) No 1182/71 (Article 2(2)) defines it for the Commission: not a
+// Saturday, a Sunday or one of the Commission's public holidays.
+func IsWorkingDay(day time.Time) bool {
+	wd := day.UTC().Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !IsHoliday(day)
+}
+
+// EarliestCollectionStart returns the first day the collection may start
+// when the group tells the Commission on today: the day after the tenth
+// working day counted from today, today included when it is one. Then at
+// least NoticeWorkingDays working days lie from today to the day before
+// the start, so today is "at the latest 10 working days before" the start.
+func EarliestCollectionStart(today time.Time) time.Time {
+	day := Date(today)
+	for n := 0; ; day = day.AddDate(0, 0, 1) {
+		if IsWorkingDay(day) {
+			if n++; n == NoticeWorkingDays {
+				return day.AddDate(0, 0, 1)
+			}
+		}
+	}
+}
+
 // CheckCollectionStart returns the problem of a collection start date
-// chosen on today for an initiative registered on registered, or nil: it
-// must not be in the past, nor before the registration, nor later than six
-// months after it.
+// chosen on today for an initiative registered on registered, or nil: the
+// Commission must be told at least NoticeWorkingDays working days before
+// the start (EarliestCollectionStart, which also keeps it after today and
+// the registration), and it may start at the latest six months after the
+// registration.
 func CheckCollectionStart(registered, today, start time.Time) []Problem {
 	start = Date(start)
-	if start.Before(Date(today)) || start.Before(Date(registered)) {
-		return []Problem{{Key: "rule.collection_start_past"}}
+	if earliest := EarliestCollectionStart(today); start.Before(earliest) {
+		return []Problem{{"rule.collection_start_notice", []any{"date", earliest}}}
 	}
 	if latest := LatestCollectionStart(registered); start.After(latest) {
 		return []Problem{{"rule.collection_start_late", []any{"date", latest}}}

@@ -382,20 +382,94 @@ func TestPeriods(t *testing.T) {
 	}
 }
 
+// TestCheckCollectionStart: Article 8(1) of the Regulation: the collection
+// starts at the latest six months after registration, and the group tells
+// the Commission the date at the latest 10 working days before it.
 func TestCheckCollectionStart(t *testing.T) {
 	reg := day("2026-03-14")
 	for _, tt := range []struct {
 		today, start string
 		want         []string
 	}{
-		{"2026-03-14", "2026-03-14", nil},
+		{"2026-03-14", "2026-03-14", []string{"rule.collection_start_notice"}}, // today: no notice at all
+		{"2026-03-14", "2026-03-27", []string{"rule.collection_start_notice"}}, // 9 working days
+		{"2026-03-14", "2026-03-28", nil},                                      // 10 working days: 16 to 27 March
 		{"2026-03-14", "2026-09-14", nil},
 		{"2026-03-14", "2026-09-15", []string{"rule.collection_start_late"}},
-		{"2026-04-01", "2026-03-31", []string{"rule.collection_start_past"}},
-		{"2026-03-14", "2026-03-13", []string{"rule.collection_start_past"}},
+		{"2026-04-01", "2026-03-31", []string{"rule.collection_start_notice"}},
+		{"2026-03-14", "2026-03-13", []string{"rule.collection_start_notice"}},
+		{"2026-09-10", "2026-09-14", []string{"rule.collection_start_notice"}}, // too late to give notice
 	} {
 		if got := keys(CheckCollectionStart(reg, day(tt.today), day(tt.start))); !slices.Equal(got, tt.want) {
 			t.Errorf("CheckCollectionStart(%s, today %s, %s) = %q, want %q", reg.Format(time.DateOnly), tt.today, tt.start, got, tt.want)
+		}
+	}
+	ps := CheckCollectionStart(reg, day("2026-03-14"), day("2026-03-20"))
+	if len(ps) != 1 || fmt.Sprint(ps[0].Args) != "[date "+day("2026-03-28").String()+"]" {
+		t.Errorf("CheckCollectionStart() = %v, want the earliest date 2026-03-28", ps)
+	}
+}
+
+// TestEarliestCollectionStart: the day after the tenth working day from
+// today (Article 8(1) of the Regulation; working days as Regulation (EEC,
+// Euratom) No 1182/71, Article 2(2), defines them: not Saturdays, Sundays
+// or the Commission's public holidays).
+func TestEarliestCollectionStart(t *testing.T) {
+	for _, tt := range []struct {
+		today, want, why string
+	}{
+		{"2026-03-14", "2026-03-28", "Saturday: 16 to 20 and 23 to 27 March"},
+		{"2026-03-16", "2026-03-28", "Monday: today counts, 16 to 27 March"},
+		{"2026-03-17", "2026-03-31", "Tuesday: 17 March to 30 March"},
+		{"2026-03-27", "2026-04-15", "Easter: Maundy Thursday 2, Good Friday 3 and Easter Monday 6 April are holidays"},
+		{"2026-12-18", "2027-01-12", "the end-of-year days 24 to 31 December, and 1 January"},
+		{"2026-05-01", "2026-05-20", "Labour Day; Ascension 14 and 15 May"},
+		{"2026-03-14T23:59:00Z", "2026-03-28", "the date, not the hour"},
+	} {
+		today, err := time.Parse(time.RFC3339, tt.today)
+		if err != nil {
+			today = day(tt.today)
+		}
+		if got := EarliestCollectionStart(today).Format(time.DateOnly); got != tt.want {
+			t.Errorf("EarliestCollectionStart(%s) = %s, want %s (%s)", tt.today, got, tt.want, tt.why)
+		}
+	}
+}
+
+func TestEaster(t *testing.T) {
+	for _, d := range []string{"2000-04-23", "2014-04-20", "2019-04-21", "2023-04-09", "2025-04-20", "2026-04-05", "2027-03-28", "2038-04-25", "2285-03-22"} {
+		if got := Easter(day(d).Year()).Format(time.DateOnly); got != d {
+			t.Errorf("Easter(%d) = %s, want %s", day(d).Year(), got, d)
+		}
+	}
+}
+
+// TestCommissionHolidays: the holidays on weekdays are those of the
+// Commission's decisions for 2014 (OJ C 39, 12.2.2013, p. 26) and 2023 (OJ C
+// 201 I, 28.5.2021, p. 2), for its staff in Brussels.
+func TestCommissionHolidays(t *testing.T) {
+	for year, want := range map[int][]string{
+		2014: {"01-01", "01-02", "04-17", "04-18", "04-21", "05-01", "05-09", "05-29", "05-30", "06-09", "07-21", "08-15",
+			"12-24", "12-25", "12-26", "12-29", "12-30", "12-31"},
+		2023: {"01-02", "04-06", "04-07", "04-10", "05-01", "05-09", "05-18", "05-19", "05-29", "07-21", "08-15", "11-01", "11-02",
+			"12-25", "12-26", "12-27", "12-28", "12-29"},
+	} {
+		var got []string
+		for d := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == year; d = d.AddDate(0, 0, 1) {
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday && IsHoliday(d) {
+				got = append(got, d.Format("01-02"))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("weekday holidays of %d = %q, want %q (%s)", year, got, want, HolidaysSource)
+		}
+	}
+	for _, tt := range []struct {
+		day  string
+		want bool
+	}{{"2026-03-16", true}, {"2026-03-14", false}, {"2026-03-15", false}, {"2026-04-03", false}, {"2026-12-24", false}, {"2027-01-04", true}} {
+		if got := IsWorkingDay(day(tt.day)); got != tt.want {
+			t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.day, got, tt.want)
 		}
 	}
 }
