@@ -143,10 +143,10 @@ func TestRuleKeys(t *testing.T) {
 	en := b.Catalogue("en")
 	want := []string{
 		"rule.member_unconfirmed", "rule.member_not_citizen", "rule.member_under_age", "rule.group_too_few",
-		"rule.group_too_few_meps", "rule.group_too_few_countries", "rule.group_too_many", "rule.no_representative",
+		"rule.group_too_few_meps", "rule.group_too_few_countries", "rule.no_representative",
 		"rule.no_substitute", "rule.same_contacts", "rule.missing_title", "rule.bad_website", "rule.bad_category",
 		"rule.bad_language", "rule.missing_objectives", "rule.missing_treaty", "rule.missing_category",
-		"rule.missing_language", "rule.collection_start_past", "rule.collection_start_late",
+		"rule.missing_language", "rule.collection_start_notice", "rule.collection_start_late",
 		"country.OTHER", "history.field_created",
 	}
 	for _, f := range []string{"title", "objectives", "annex", "treaty", "website"} {

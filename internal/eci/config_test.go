@@ -30,6 +30,8 @@ func TestNewServerConfig(t *testing.T) {
 		{"max below idle", func(c *eci.Config) { c.SessionIdle, c.SessionMax = time.Hour, time.Minute }, true},
 		{"invitations of a week", func(c *eci.Config) { c.InvitationTTL = 7 * 24 * time.Hour }, false},
 		{"invitations too short", func(c *eci.Config) { c.InvitationTTL = time.Minute }, true},
+		{"groups of a hundred", func(c *eci.Config) { c.MaxGroup = 100 }, false},
+		{"groups too small for the Regulation", func(c *eci.Config) { c.MaxGroup = 6 }, true},
 		{"reviewers", func(c *eci.Config) { c.Reviewers = []string{" Rita@EC.europa.eu", "", "rita@ec.europa.eu"} }, false},
 		{"reviewer not an address", func(c *eci.Config) { c.Reviewers = []string{"rita"} }, true},
 		{"reviewers in one string", func(c *eci.Config) { c.Reviewers = []string{"a@ec.europa.eu,b@ec.europa.eu"} }, true},

@@ -40,8 +40,8 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, o *organiser) er
 	}
 	token := newToken()
 	m := &ecistore.Member{InitiativeID: a.In.ID, Name: name, Email: email, TokenHash: hash(token)}
-	if err := s.db.Invite(r.Context(), m, rules.MaxMembers, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
-		f.Add("name", l.T("member.error_full", "max", rules.MaxMembers))
+	if err := s.db.Invite(r.Context(), m, s.cfg.MaxGroup, o.User.ID, s.now()); errors.Is(err, ecistore.ErrConflict) {
+		f.Add("name", l.T("member.error_full", "max", s.cfg.MaxGroup))
 		return s.renderInitiative(w, r, a, http.StatusConflict, f, nil)
 	} else if err != nil {
 		return err

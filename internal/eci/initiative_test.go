@@ -314,53 +314,99 @@ func mustID(t *testing.T, path string) int64 {
 	return id
 }
 
-// TestLengthLimits: limits count characters, not bytes.
+// words returns n letters in words of five, separated by a space, a
+// no-break space or a line break (CR LF, as a browser sends it) in turn:
+// n letters, and (n-1)/5 characters of white space.
+func words(letter string, n int) string {
+	var b strings.Builder
+	seps := []string{" ", "\u00a0", "\r\n"}
+	for i := range n {
+		if i > 0 && i%5 == 0 {
+			b.WriteString(seps[i/5%3])
+		}
+		b.WriteString(letter)
+	}
+	return b.String()
+}
+
+// TestLengthLimits: limits count characters, not bytes, as Annex II of the
+// Regulation counts them: the title (point 1) at most 100 characters, the
+// objectives 1 100 and the annex 5 000 (point 2), spaces not counted. The
+// error states the count as the rule counts it (without JavaScript, on
+// submit), in the user's language, and the form marks the fields whose live
+// counter must leave white space out. On both engines.
 func TestLengthLimits(t *testing.T) {
-	e := newEnv(t, options{})
-	b := e.browser()
-	b.get("/?lang=en")
-	b.login(ana, "PASSWORD_SMS")
-	for _, tt := range []struct {
-		name, field, value string
-		want               string // "" for accepted
-	}{
-		{"title of 100 Latvian characters", "title", strings.Repeat("ā", 100), ""},
-		{"title of 101 Greek characters", "title", strings.Repeat("Ω", 101), "Title must be 100 characters or fewer; it has 101."},
-		{"objectives of 1200 Romanian characters with CR LF", "objectives", strings.Repeat("ș\r\n", 400) + strings.Repeat("ț", 400), ""},
-		{"objectives of 1201", "objectives", strings.Repeat("ж", 1201), "Objectives must be 1200 characters or fewer; it has 1201."},
-		{"annex of 5000", "annex", strings.Repeat("é", 5000), ""},
-		{"annex of 5001", "annex", strings.Repeat("é", 5001), "Annex must be 5000 characters or fewer; it has 5001."},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f := draftForm()
-			f.Set(tt.field, tt.value)
-			if len(tt.value) <= 100 && tt.field == "title" && len(tt.value) <= len([]rune(tt.value)) {
-				t.Fatalf("test text is not multi-byte")
-			}
-			p := b.postMultipart("/initiatives", f, "", nil)
-			if tt.want == "" {
-				if p.Status != http.StatusOK || !idRE.MatchString(p.URL.Path) {
-					t.Errorf("POST = %d %s %q, want accepted", p.Status, p.URL.Path, errorSummary(p))
+	for _, eng := range ecistoretest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t, options{open: eng.Open})
+			b := e.browser()
+			b.get("/?lang=en")
+			b.login(ana, "PASSWORD_SMS")
+			for _, tt := range []struct {
+				name, field, value string
+				want               string // "" for accepted
+			}{
+				{"title of 100 Latvian characters", "title", strings.Repeat("ā", 100), ""},
+				{"title of 101 Greek characters", "title", strings.Repeat("Ω", 101), "Title must be 100 characters or fewer; it has 101."},
+				{"title of 100 with its spaces", "title", words("a", 84), ""},
+				{"title of 101 with its spaces", "title", words("a", 85), "Title must be 100 characters or fewer; it has 101."},
+				{"objectives of 1100 Romanian letters and 219 spaces", "objectives", words("ș", 1100), ""},
+				{"objectives of 1100 with blank lines", "objectives", strings.Repeat("ș\r\n\r\n", 400) + strings.Repeat("ț", 700), ""},
+				{"objectives of 1101", "objectives", words("ж", 1101), "Objectives must be 1100 characters or fewer, not counting spaces; it has 1101."},
+				{"annex of 5000 letters and 999 spaces", "annex", words("é", 5000), ""},
+				{"annex of 5001", "annex", words("é", 5001), "Annex must be 5000 characters or fewer, not counting spaces; it has 5001."},
+			} {
+				f := draftForm()
+				f.Set(tt.field, tt.value)
+				p := b.postMultipart("/initiatives", f, "", nil)
+				if tt.want == "" {
+					if p.Status != http.StatusOK || !idRE.MatchString(p.URL.Path) {
+						t.Errorf("%s: POST = %d %s %q, want accepted", tt.name, p.Status, p.URL.Path, errorSummary(p))
+					}
+					continue
 				}
-				return
+				if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), tt.want) {
+					t.Errorf("%s: POST = %d %q, want 422 with %q", tt.name, p.Status, errorSummary(p), tt.want)
+				}
+				// The input is kept, and the field shows its error.
+				if !strings.Contains(p.Body, `id="`+tt.field+`-error"`) || !strings.Contains(p.Body, tt.value[:10]) {
+					t.Errorf("%s: the field's error or the user's input is missing", tt.name)
+				}
 			}
-			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(p), tt.want) {
-				t.Errorf("POST = %d %q, want 422 with %q", p.Status, errorSummary(p), tt.want)
+
+			// The form: the hints say how the limits count, and the live
+			// counters of the objectives and the annex leave white space out.
+			p := b.get("/initiatives/new?lang=en")
+			if !p.Has("At most 1100 characters, not counting spaces.") || !p.Has("At most 5000 characters, not counting spaces.") || !p.Has("At most 100 characters.") {
+				t.Errorf("the hints do not state the limits as the rules count: %q", p.Text())
 			}
-			// The input is kept, and the field shows its error.
-			if !strings.Contains(p.Body, `id="`+tt.field+`-error"`) || !strings.Contains(p.Body, tt.value[:10]) {
-				t.Error("the field's error or the user's input is missing")
+			for _, tt := range []struct {
+				field    string
+				noSpaces bool
+			}{{"title", false}, {"objectives", true}, {"annex", true}, {"treaty", false}} {
+				re := regexp.MustCompile(`id="` + tt.field + `"[^>]*data-count="nospaces"`)
+				if got := re.MatchString(p.Body); got != tt.noSpaces {
+					t.Errorf("field %s marked nospaces = %v, want %v", tt.field, got, tt.noSpaces)
+				}
+			}
+
+			// The count in the user's language, and the counters' texts for
+			// the script.
+			b.lang = "fr"
+			f := draftForm()
+			f.Set("objectives", words("ș", 1101))
+			p = b.postMultipart("/initiatives?lang=fr", f, "", nil)
+			if want := "Les objectifs doivent comporter 1100 caractères au maximum, espaces non comprises ; il y en a 1101."; !strings.Contains(errorSummary(p), want) {
+				t.Errorf("French error summary %q, want %q", errorSummary(p), want)
+			}
+			p = b.get("/initiatives/new?lang=fr")
+			if !strings.Contains(p.Body, `data-maxchars="100"`) || !strings.Contains(html.UnescapeString(p.Body), `"other":"Il vous reste {n} caractères"`) || !strings.Contains(p.Body, `src="/eci-static/counter.js"`) {
+				t.Error("the form lacks the live counter's data or script")
+			}
+			if js := b.get("/eci-static/counter.js"); js.Status != http.StatusOK || !strings.Contains(js.Body, "data-maxchars") || !strings.Contains(js.Body, `"nospaces"`) {
+				t.Errorf("GET counter.js = %d, or it does not read data-maxchars and data-count", js.Status)
 			}
 		})
-	}
-	// The same limit in French, and the counters' texts for the script.
-	b.lang = "fr"
-	p := b.get("/initiatives/new?lang=fr")
-	if !strings.Contains(p.Body, `data-maxchars="100"`) || !strings.Contains(html.UnescapeString(p.Body), `"other":"Il vous reste {n} caractères"`) || !strings.Contains(p.Body, `src="/eci-static/counter.js"`) {
-		t.Error("the form lacks the live counter's data or script")
-	}
-	if js := b.get("/eci-static/counter.js"); js.Status != http.StatusOK || !strings.Contains(js.Body, "data-maxchars") {
-		t.Errorf("GET counter.js = %d", js.Status)
 	}
 }
 

@@ -240,6 +240,7 @@ type countedField struct {
 	*web.Field
 	Input      bool   // one line
 	Rows       int    // of a text area
+	NoSpaces   bool   // the limit does not count white space (rules.NoSpaces)
 	Left, Over string // the counter's messages, with {n}: JSON of their plural forms
 }
 
@@ -264,14 +265,17 @@ func (s *Server) draftForm(r *http.Request, id int64, f *web.Form, doc *ecistore
 	p.Form = f
 	for _, t := range []struct {
 		name string
-		max  int
 		rows int
-	}{{"title", rules.MaxTitle, 0}, {"objectives", rules.MaxObjectives, 10}, {"annex", rules.MaxAnnex, 12}, {"treaty", rules.MaxTreaty, 3}} {
+	}{{"title", 0}, {"objectives", 10}, {"annex", 12}, {"treaty", 3}} {
+		// The limit and the way it counts come from the rules, so that the
+		// hint, the live counter and the server agree.
+		lim, _ := rules.LimitOf(t.name)
 		fd := web.NewField(p, t.name, "text", "initiative.field_"+t.name, "initiative.hint_"+t.name, "")
-		fd.Hint = l.T("initiative.hint_"+t.name, "max", t.max)
+		fd.Hint = l.T("initiative.hint_"+t.name, "max", lim.Max)
 		fd.Value = f.Raw(t.name)
-		fd.MaxLength = t.max
-		d.Texts = append(d.Texts, countedField{Field: fd, Input: t.rows == 0, Rows: t.rows, Left: formsJSON(l, "initiative.counter_left"), Over: formsJSON(l, "initiative.counter_over")})
+		fd.MaxLength = lim.Max
+		d.Texts = append(d.Texts, countedField{Field: fd, Input: t.rows == 0, Rows: t.rows, NoSpaces: lim.Count == rules.NoSpaces,
+			Left: formsJSON(l, "initiative.counter_left"), Over: formsJSON(l, "initiative.counter_over")})
 	}
 	p.Data.(*view).Page = d
 	return p
@@ -490,6 +494,7 @@ type initiativeView struct {
 	ChangesOn         string
 	// After registration.
 	LatestStart        string
+	StartField         *web.Field // the collection start, for the representative
 	CollectionStartDay string
 	CollectionEnd      string
 	Thresholds         []thresholdRow
@@ -569,7 +574,7 @@ func (s *Server) initiativeView(r *http.Request, a *access) (*initiativeView, er
 		for _, p := range problems(a, s.now()) {
 			v.Problems = append(v.Problems, say(l, p))
 		}
-		v.CanInvite = v.Rep && len(a.Members) < rules.MaxMembers
+		v.CanInvite = v.Rep && len(a.Members) < s.cfg.MaxGroup
 		v.CanSubmit = v.Rep && len(v.Problems) == 0
 	}
 	v.CanHandOver = v.Rep && handOverOpen(in) && v.SubstituteName != ""
@@ -621,6 +626,15 @@ func (s *Server) renderInitiative(w http.ResponseWriter, r *http.Request, a *acc
 	p := s.page(r, "initiative.title", v)
 	p.Title = a.In.Title
 	p.Form = f
+	if v.LatestStart != "" {
+		// The start date's field names the last day it may be (six months
+		// after registration) and, in its hint, the first: ten working days
+		// of notice from today (rules.EarliestCollectionStart).
+		l := s.localizer(r)
+		v.StartField = web.NewField(p, "start", "date", "collection.start", "collection.start_hint", "off").
+			WithLabel(l.T("collection.start", "date", v.LatestStart))
+		v.StartField.Hint = l.T("collection.start_hint", "date", day(l, rules.EarliestCollectionStart(s.now())))
+	}
 	if flash := r.URL.Query().Get("saved"); flash != "" && f.Valid() {
 		p.Flash = s.localizer(r).T("initiative.saved")
 	}

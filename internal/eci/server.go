@@ -19,6 +19,7 @@ import (
 	"eulogin/internal/audit"
 	"eulogin/internal/eci/casclient"
 	"eulogin/internal/eci/ecistore"
+	"eulogin/internal/eci/rules"
 	"eulogin/internal/i18n"
 	"eulogin/internal/web"
 )
@@ -41,6 +42,14 @@ const (
 
 // DefaultInvitationTTL is how long an invitation link works by default.
 const DefaultInvitationTTL = 14 * 24 * time.Hour
+
+// DefaultMaxGroup is the most members (joined or invited) a group of
+// organisers may have on the portal by default. It is a technical limit
+// against abuse (invitation e-mails sent in bulk, rows and pages without
+// end), not a rule of the Regulation, which sets no maximum; fifty leaves
+// room for groups far larger than the seven required, and a group that
+// needs more asks the helpdesk, which can raise Config.MaxGroup.
+const DefaultMaxGroup = 50
 
 // LoadBundle reads the portal's own message catalogues (locales/*.json).
 func LoadBundle() (*i18n.Bundle, error) { return i18n.LoadFS(locales, "locales") }
@@ -82,6 +91,10 @@ type Config struct {
 	// InvitationTTL is how long an invitation to a group of organisers
 	// stays valid; zero means DefaultInvitationTTL.
 	InvitationTTL time.Duration
+	// MaxGroup is the most members a group may have, invitations
+	// included: the portal's limit against abuse, not the Regulation's;
+	// zero means DefaultMaxGroup. It cannot be below rules.MinMembers.
+	MaxGroup int
 	// Reviewers are e-mail addresses given the reviewer role by
 	// configuration, besides those granted with "eulogin eci reviewer add".
 	// A user has it when the e-mail address EU Login reports at their login
@@ -199,6 +212,12 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.InvitationTTL < time.Hour {
 		errs = append(errs, errors.New("eci: invitations must stay valid at least one hour"))
+	}
+	if c.MaxGroup == 0 {
+		c.MaxGroup = DefaultMaxGroup
+	}
+	if c.MaxGroup < rules.MinMembers {
+		errs = append(errs, fmt.Errorf("eci: a group must be allowed at least %d members, got %d", rules.MinMembers, c.MaxGroup))
 	}
 	var reviewers []string
 	for _, e := range c.Reviewers {

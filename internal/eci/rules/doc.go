@@ -9,6 +9,9 @@
 // error. An empty list means the rule is met.
 //
 // The readings of the regulation taken here (who counts toward the seven,
-// which Member State's voting age applies, how months are counted) are
-// recorded in docs/adr/0009-eci-rules.md.
+// which Member State's voting age applies, how characters are counted and
+// what a space is, how months and working days are counted) are recorded in
+// docs/adr/0009-eci-rules.md. What changes with national law or the
+// Commission's calendar is data with its source: VotingAges, Limits,
+// CommissionHolidays.
 package rules

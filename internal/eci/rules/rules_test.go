@@ -64,6 +64,12 @@ func TestCheckGroup(t *testing.T) {
 		{"fifteen in Austria", func(g *Group) {
 			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "AT", "AT", day("2010-03-15")
 		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
+		{"sixteen in Germany since 2024", func(g *Group) {
+			g.Members[3].BirthDate = day("2010-03-14")
+		}, nil},
+		{"fifteen in Germany", func(g *Group) {
+			g.Members[3].BirthDate = day("2010-03-15")
+		}, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
 		{"seventeen in Greece (EL)", func(g *Group) {
 			g.Members[6].Residence, g.Members[6].Nationality, g.Members[6].BirthDate = "EL", "GR", day("2009-03-14")
 		}, nil},
@@ -74,11 +80,13 @@ func TestCheckGroup(t *testing.T) {
 		{"birth date missing", func(g *Group) { g.Members[6].BirthDate = time.Time{} }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_under_age"}},
 		{"non-EU citizen", func(g *Group) { g.Members[6].Nationality = "NO" }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_not_citizen"}},
 		{"unconfirmed member", func(g *Group) { g.Members[6].Confirmed = false }, []string{"rule.group_too_few", "rule.group_too_few_countries", "rule.member_unconfirmed"}},
-		{"ten members", func(g *Group) {
-			for i := range 3 {
+		// Annex II asks for the details of seven members and the names of
+		// the others: no maximum.
+		{"sixty members", func(g *Group) {
+			for i := range 53 {
 				g.Members = append(g.Members, Member{Ref: fmt.Sprint("x", i), Name: "X", Confirmed: true, Nationality: "FI", Residence: "FI", BirthDate: day("1980-01-01")})
 			}
-		}, []string{"rule.group_too_many"}},
+		}, nil},
 		{"no representative", func(g *Group) { g.Representative = "" }, []string{"rule.no_representative"}},
 		{"representative not a member", func(g *Group) { g.Representative = "nobody" }, []string{"rule.no_representative"}},
 		{"missing substitute", func(g *Group) { g.Substitute = "" }, []string{"rule.no_substitute"}},
@@ -133,15 +141,47 @@ func TestAge(t *testing.T) {
 	}
 }
 
+// TestVotingAge: the age to vote in European Parliament elections where a
+// member lives (Article 5(2) of Regulation (EU) 2019/788: members must be
+// old enough to vote in European elections), per Member State.
 func TestVotingAge(t *testing.T) {
-	want := map[string]int{"BE": 16, "MT": 16, "AT": 16, "GR": 17, "EL": 17}
-	for _, c := range append(Countries, "EL") {
-		w, ok := want[c]
-		if !ok {
-			w = 18
+	for _, tt := range []struct {
+		country string
+		want    int
+		source  string
+	}{
+		{"AT", 16, "Commission, ECI website, Group of organisers"},
+		{"BE", 16, "Belgian law of 1 June 2022 on the election of the European Parliament; Commission, Group of organisers"},
+		{"DE", 16, "Sechstes Gesetz zur Änderung des Europawahlgesetzes, 11 January 2023, BGBl. 2023 I Nr. 11"},
+		{"MT", 16, "Commission, ECI website, Group of organisers"},
+		{"GR", 17, "Commission, ECI website, Group of organisers"},
+		{"EL", 17, "the EU's code for Greece"},
+		{"de", 16, "codes in any case"},
+		{"FR", 18, "Commission, Group of organisers: 18 elsewhere"},
+		{"RO", 18, "Commission, Group of organisers: 18 elsewhere"},
+		{"CH", 18, "outside the EU: 18"},
+	} {
+		if got := VotingAge(tt.country); got != tt.want {
+			t.Errorf("VotingAge(%s) = %d, want %d (%s)", tt.country, got, tt.want, tt.source)
 		}
-		if got := VotingAge(c); got != w {
-			t.Errorf("VotingAge(%s) = %d, want %d", c, got, w)
+	}
+	// Every other Member State votes at 18.
+	for _, c := range Countries {
+		if !slices.ContainsFunc(VotingAges, func(r VotingAgeRow) bool { return r.Country == c }) && VotingAge(c) != DefaultVotingAge {
+			t.Errorf("VotingAge(%s) = %d, want %d", c, VotingAge(c), DefaultVotingAge)
+		}
+	}
+}
+
+// TestVotingAgesTable: each row is one Member State, in order of code,
+// with an age below the default, and names its source and since when.
+func TestVotingAgesTable(t *testing.T) {
+	for i, r := range VotingAges {
+		if !IsMemberState(r.Country) || r.Country != NormalizeCountry(r.Country) || i > 0 && VotingAges[i-1].Country >= r.Country {
+			t.Errorf("row %d %q: want a Member State's code, once, in order", i, r.Country)
+		}
+		if r.Age < 16 || r.Age >= DefaultVotingAge || r.Source == "" || r.Since == "" {
+			t.Errorf("row %+v: want an age from 16 to %d, a source and a date", r, DefaultVotingAge-1)
 		}
 	}
 }
@@ -163,6 +203,7 @@ func TestMemberStates(t *testing.T) {
 func TestLength(t *testing.T) {
 	lv := strings.Repeat("ā", 100) // 200 bytes
 	el := strings.Repeat("Ω", 101)
+	title, _ := LimitOf("title")
 	for _, tt := range []struct {
 		name, s string
 		max     int
@@ -173,15 +214,59 @@ func TestLength(t *testing.T) {
 		{"CR LF counts as one", strings.Repeat("a\r\n", 50) + "a", 101, nil},
 		{"spaces around are trimmed", "  " + lv + "\n", 100, nil},
 		{"emoji is one character", strings.Repeat("🇪", 100), 100, nil},
+		{"spaces inside count", strings.Repeat("a ", 50) + "a", 100, []string{"rule.too_long_title"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := keys(CheckLength("title", tt.s, tt.max)); !slices.Equal(got, tt.want) {
-				t.Errorf("CheckLength(%d bytes) = %q, want %q", len(tt.s), got, tt.want)
+			l := title
+			l.Max = tt.max
+			if got := keys(l.Check(tt.s)); !slices.Equal(got, tt.want) {
+				t.Errorf("Check(%d bytes) = %q, want %q", len(tt.s), got, tt.want)
 			}
 		})
 	}
 	if got := Length(lv); got != 100 {
 		t.Errorf("Length(100 × ā) = %d, want 100", got)
+	}
+}
+
+// TestLengthNoSpaces: Annex II of Regulation (EU) 2019/788 (point 2) limits
+// the objectives to 1 100 and the annex to 5 000 characters, spaces not
+// counted; white space is Unicode's White_Space (ADR 9).
+func TestLengthNoSpaces(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want int
+	}{
+		{"", 0},
+		{"Save the bees", 11},
+		{"  a\tb\r\nc\nd\v\fe  ", 5},
+		{"Objectifs\u00a0: l'eau\u202fpour tous", 23},             // French no-break spaces
+		{"a\u0085b\u2028c\u2029d\u3000e\u1680f\u2003g\u205fh", 8}, // other line breaks and spaces
+		{"a\u200bb\ufeffc", 5},                                    // zero-width characters are not white space
+		{"Ūdens visiem", 11},
+	} {
+		if got := LengthNoSpaces(tt.s); got != tt.want {
+			t.Errorf("LengthNoSpaces(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		field string
+		max   int
+		count Counting
+	}{
+		{"title", 100, AllCharacters},   // Annex II, point 1
+		{"objectives", 1100, NoSpaces},  // Annex II, point 2
+		{"annex", 5000, NoSpaces},       // Annex II, point 2, second subparagraph
+		{"treaty", 5000, AllCharacters}, // the portal's own
+		{"website", 500, AllCharacters}, // the portal's own
+	} {
+		l, ok := LimitOf(tt.field)
+		if !ok || l.Max != tt.max || l.Count != tt.count || l.Source == "" {
+			t.Errorf("LimitOf(%s) = %+v, %v, want %d counted %d, with a source", tt.field, l, ok, tt.max, tt.count)
+		}
+	}
+	if _, ok := LimitOf("categories"); ok {
+		t.Error("LimitOf(categories) found a limit")
 	}
 }
 
@@ -195,10 +280,13 @@ func TestCheckDraft(t *testing.T) {
 		{"valid", func(*Draft) {}, nil},
 		{"no title", func(d *Draft) { d.Title = " " }, []string{"rule.missing_title"}},
 		{"title 101", func(d *Draft) { d.Title = strings.Repeat("ž", 101) }, []string{"rule.too_long_title"}},
-		{"objectives 1200", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1200) }, nil},
-		{"objectives 1201", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1201) }, []string{"rule.too_long_objectives"}},
+		{"objectives 1100", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1100) }, nil},
+		{"objectives 1100 and 900 spaces", func(d *Draft) { d.Objectives = strings.Repeat("ș ", 900) + strings.Repeat("ș", 200) }, nil},
+		{"objectives 1101", func(d *Draft) { d.Objectives = strings.Repeat("ș", 1101) }, []string{"rule.too_long_objectives"}},
 		{"annex 5000", func(d *Draft) { d.Annex = strings.Repeat("é", 5000) }, nil},
+		{"annex 5000 and line breaks", func(d *Draft) { d.Annex = strings.Repeat("é\r\n\r\n", 5000) }, nil},
 		{"annex 5001", func(d *Draft) { d.Annex = strings.Repeat("é", 5001) }, []string{"rule.too_long_annex"}},
+		{"title counts its spaces", func(d *Draft) { d.Title = strings.Repeat("ab ", 34) }, []string{"rule.too_long_title"}},
 		{"website not http", func(d *Draft) { d.Website = "javascript:alert(1)" }, []string{"rule.bad_website"}},
 		{"website with a space", func(d *Draft) { d.Website = "https://a b" }, []string{"rule.bad_website"}},
 		{"website over http", func(d *Draft) { d.Website = "http://example.org" }, []string{"rule.bad_website"}},
@@ -294,20 +382,94 @@ func TestPeriods(t *testing.T) {
 	}
 }
 
+// TestCheckCollectionStart: Article 8(1) of the Regulation: the collection
+// starts at the latest six months after registration, and the group tells
+// the Commission the date at the latest 10 working days before it.
 func TestCheckCollectionStart(t *testing.T) {
 	reg := day("2026-03-14")
 	for _, tt := range []struct {
 		today, start string
 		want         []string
 	}{
-		{"2026-03-14", "2026-03-14", nil},
+		{"2026-03-14", "2026-03-14", []string{"rule.collection_start_notice"}}, // today: no notice at all
+		{"2026-03-14", "2026-03-27", []string{"rule.collection_start_notice"}}, // 9 working days
+		{"2026-03-14", "2026-03-28", nil},                                      // 10 working days: 16 to 27 March
 		{"2026-03-14", "2026-09-14", nil},
 		{"2026-03-14", "2026-09-15", []string{"rule.collection_start_late"}},
-		{"2026-04-01", "2026-03-31", []string{"rule.collection_start_past"}},
-		{"2026-03-14", "2026-03-13", []string{"rule.collection_start_past"}},
+		{"2026-04-01", "2026-03-31", []string{"rule.collection_start_notice"}},
+		{"2026-03-14", "2026-03-13", []string{"rule.collection_start_notice"}},
+		{"2026-09-10", "2026-09-14", []string{"rule.collection_start_notice"}}, // too late to give notice
 	} {
 		if got := keys(CheckCollectionStart(reg, day(tt.today), day(tt.start))); !slices.Equal(got, tt.want) {
 			t.Errorf("CheckCollectionStart(%s, today %s, %s) = %q, want %q", reg.Format(time.DateOnly), tt.today, tt.start, got, tt.want)
+		}
+	}
+	ps := CheckCollectionStart(reg, day("2026-03-14"), day("2026-03-20"))
+	if len(ps) != 1 || fmt.Sprint(ps[0].Args) != "[date "+day("2026-03-28").String()+"]" {
+		t.Errorf("CheckCollectionStart() = %v, want the earliest date 2026-03-28", ps)
+	}
+}
+
+// TestEarliestCollectionStart: the day after the tenth working day from
+// today (Article 8(1) of the Regulation; working days as Regulation (EEC,
+// Euratom) No 1182/71, Article 2(2), defines them: not Saturdays, Sundays
+// or the Commission's public holidays).
+func TestEarliestCollectionStart(t *testing.T) {
+	for _, tt := range []struct {
+		today, want, why string
+	}{
+		{"2026-03-14", "2026-03-28", "Saturday: 16 to 20 and 23 to 27 March"},
+		{"2026-03-16", "2026-03-28", "Monday: today counts, 16 to 27 March"},
+		{"2026-03-17", "2026-03-31", "Tuesday: 17 March to 30 March"},
+		{"2026-03-27", "2026-04-15", "Easter: Maundy Thursday 2, Good Friday 3 and Easter Monday 6 April are holidays"},
+		{"2026-12-18", "2027-01-12", "the end-of-year days 24 to 31 December, and 1 January"},
+		{"2026-05-01", "2026-05-20", "Labour Day; Ascension 14 and 15 May"},
+		{"2026-03-14T23:59:00Z", "2026-03-28", "the date, not the hour"},
+	} {
+		today, err := time.Parse(time.RFC3339, tt.today)
+		if err != nil {
+			today = day(tt.today)
+		}
+		if got := EarliestCollectionStart(today).Format(time.DateOnly); got != tt.want {
+			t.Errorf("EarliestCollectionStart(%s) = %s, want %s (%s)", tt.today, got, tt.want, tt.why)
+		}
+	}
+}
+
+func TestEaster(t *testing.T) {
+	for _, d := range []string{"2000-04-23", "2014-04-20", "2019-04-21", "2023-04-09", "2025-04-20", "2026-04-05", "2027-03-28", "2038-04-25", "2285-03-22"} {
+		if got := Easter(day(d).Year()).Format(time.DateOnly); got != d {
+			t.Errorf("Easter(%d) = %s, want %s", day(d).Year(), got, d)
+		}
+	}
+}
+
+// TestCommissionHolidays: the holidays on weekdays are those of the
+// Commission's decisions for 2014 (OJ C 39, 12.2.2013, p. 26) and 2023 (OJ C
+// 201 I, 28.5.2021, p. 2), for its staff in Brussels.
+func TestCommissionHolidays(t *testing.T) {
+	for year, want := range map[int][]string{
+		2014: {"01-01", "01-02", "04-17", "04-18", "04-21", "05-01", "05-09", "05-29", "05-30", "06-09", "07-21", "08-15",
+			"12-24", "12-25", "12-26", "12-29", "12-30", "12-31"},
+		2023: {"01-02", "04-06", "04-07", "04-10", "05-01", "05-09", "05-18", "05-19", "05-29", "07-21", "08-15", "11-01", "11-02",
+			"12-25", "12-26", "12-27", "12-28", "12-29"},
+	} {
+		var got []string
+		for d := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == year; d = d.AddDate(0, 0, 1) {
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday && IsHoliday(d) {
+				got = append(got, d.Format("01-02"))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("weekday holidays of %d = %q, want %q (%s)", year, got, want, HolidaysSource)
+		}
+	}
+	for _, tt := range []struct {
+		day  string
+		want bool
+	}{{"2026-03-16", true}, {"2026-03-14", false}, {"2026-03-15", false}, {"2026-04-03", false}, {"2026-12-24", false}, {"2027-01-04", true}} {
+		if got := IsWorkingDay(day(tt.day)); got != tt.want {
+			t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.day, got, tt.want)
 		}
 	}
 }
