@@ -1,0 +1,65 @@
+package idp_test
+
+import (
+	"net/url"
+	"testing"
+
+	"eulogin/internal/idp/idptest"
+	"eulogin/internal/web/webtest"
+)
+
+// What the W3C Nu HTML Checker and axe flagged on the login service's pages
+// (issue 19): two autofocus attributes on error pages, scrollable tables
+// out of keyboard reach, no meta description, and /app/ always in English.
+
+// wantOneAutofocus checks that page has exactly one element with autofocus,
+// the one want names (an id, or "error-summary" for the error summary).
+func wantOneAutofocus(t *testing.T, page *idptest.Page, want string) {
+	t.Helper()
+	got := webtest.Autofocused(page.Body)
+	if len(got) != 1 {
+		t.Errorf("%s (%d) has %d elements with autofocus %v, want one (%s)", page.URL.Path, page.Status, len(got), got, want)
+		return
+	}
+	if got[0].Attrs["id"] != want && !got[0].HasClass(want) {
+		t.Errorf("%s (%d): autofocus on %v, want it on %s", page.URL.Path, page.Status, got[0], want)
+	}
+}
+
+// TestOneAutofocus: each state of the login, password and add-a-number
+// pages has one autofocus: the page's field, or, when the form came back
+// with errors, the error summary (which UX.md gives the focus).
+func TestOneAutofocus(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	e.CreateAccount(t, e.NewBrowser(t), bob)
+
+	b := e.NewBrowser(t)
+	wantOneAutofocus(t, b.Get("/login"), "email")
+	for _, email := range []string{"", "not an address"} {
+		page := b.Post("/login", url.Values{"email": {email}})
+		if len(page.Errors()) == 0 {
+			t.Fatalf("POST /login with %q: %d, no errors", email, page.Status)
+		}
+		wantOneAutofocus(t, page, "error-summary")
+	}
+
+	page := startLogin(t, b, bob.Email)
+	wantOneAutofocus(t, page, "password")
+	for _, pw := range []string{"", "not the password"} {
+		page = b.Post("/login/password", url.Values{"password": {pw}})
+		if len(page.Errors()) == 0 {
+			t.Fatalf("POST /login/password with %q: %d %s, no errors", pw, page.Status, page.URL.Path)
+		}
+		wantOneAutofocus(t, page, "error-summary")
+	}
+
+	b = login(t, e, bob)
+	wantOneAutofocus(t, b.Get("/account/phones/add"), "number")
+	for _, number := range []string{"", "12", "+1 202 555 0100"} {
+		page := b.Post("/account/phones/add", url.Values{"number": {number}})
+		if len(page.Errors()) == 0 {
+			t.Fatalf("POST /account/phones/add with %q: %d %q, no errors", number, page.Status, page.H1())
+		}
+		wantOneAutofocus(t, page, "error-summary")
+	}
+}
