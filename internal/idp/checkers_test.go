@@ -63,3 +63,36 @@ func TestOneAutofocus(t *testing.T) {
 		wantOneAutofocus(t, page, "error-summary")
 	}
 }
+
+// TestScrollRegions: the tables that may scroll sideways (security events,
+// numbers, devices) are named regions a keyboard can reach.
+func TestScrollRegions(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	withPhone := loggedIn(t, e, chiara)
+	addPhone(t, e, withPhone, phoneATyped, phoneA)
+	withDevice := loggedIn(t, e, bob)
+	addDevice(t, withDevice, newPhone(t, e), nil, "Laptop", false)
+
+	for _, tt := range []struct {
+		b    *idptest.Browser
+		path string
+	}{
+		{withPhone, "/account"},
+		{withPhone, "/account/events"},
+		{withPhone, "/account/phones"},
+		{withDevice, "/account/devices"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			for _, lang := range []string{"en", "fr"} {
+				page := tt.b.Get(tt.path + "?lang=" + lang)
+				problems, n := webtest.ScrollRegionProblems(page.Body)
+				if n == 0 {
+					t.Errorf("%s in %s: no table wrapper; the test sees nothing", tt.path, lang)
+				}
+				for _, p := range problems {
+					t.Errorf("%s in %s: %s", tt.path, lang, p)
+				}
+			}
+		})
+	}
+}
