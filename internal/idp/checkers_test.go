@@ -96,3 +96,30 @@ func TestScrollRegions(t *testing.T) {
 		})
 	}
 }
+
+// TestMetaDescription: every page describes the service in its language.
+func TestMetaDescription(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	signedIn := loggedIn(t, e, bob)
+	anonymous := e.NewBrowser(t)
+	for _, tt := range []struct {
+		b    *idptest.Browser
+		path string
+	}{
+		{anonymous, "/login"},
+		{anonymous, "/register"},
+		{anonymous, "/password/lost"},
+		{anonymous, "/privacy"},
+		{anonymous, "/no-such-page"},
+		{signedIn, "/account"},
+		{signedIn, "/account/phones/add"},
+	} {
+		for _, lang := range []string{"en", "lv"} {
+			page := tt.b.Get(tt.path + "?lang=" + lang)
+			want := e.Bundle.Localizer(lang).T("frame.description")
+			if got := webtest.MetaDescriptions(page.Body); len(got) != 1 || got[0] != want {
+				t.Errorf("%s in %s (%d): meta descriptions %q, want [%q]", tt.path, lang, page.Status, got, want)
+			}
+		}
+	}
+}

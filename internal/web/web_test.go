@@ -131,7 +131,8 @@ func TestStaticNoListing(t *testing.T) {
 // it, as the Nu HTML Checker wants a single autofocus per page.
 func TestOneAutofocus(t *testing.T) {
 	pages := fstest.MapFS{
-		"p.html": {Data: []byte(`{{define "main"}}<form>{{template "input" (field . "name" "text" "f.label" "" "given-name" "autofocus")}}{{template "input" (field . "other" "text" "f.label" "" "off")}}</form>{{end}}`)},
+		"_p.html": {Data: []byte(`{{define "description"}}{{t .L "f.hint"}}{{end}}`)},
+		"p.html":  {Data: []byte(`{{define "main"}}<form>{{template "input" (field . "name" "text" "f.label" "" "given-name" "autofocus")}}{{template "input" (field . "other" "text" "f.label" "" "off")}}</form>{{end}}`)},
 	}
 	r, err := web.NewRenderer(pages, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -160,6 +161,11 @@ func TestOneAutofocus(t *testing.T) {
 			}
 			if len(got) != 1 || got[0] != tt.want {
 				t.Errorf("elements with autofocus = %q, want only %s", got, tt.want)
+			}
+			// The product's "description" partial fills the frame's meta
+			// description.
+			if got := webtest.MetaDescriptions(w.Body.String()); len(got) != 1 || got[0] != "As in your passport" {
+				t.Errorf("meta descriptions = %q, want the product's one", got)
 			}
 		})
 	}
