@@ -2,6 +2,7 @@ package idp_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"eulogin/internal/idp/idptest"
@@ -122,4 +123,34 @@ func TestMetaDescription(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAppLanguage: /app/ comes in the language the login service's pages
+// would use (the browser's, or the one chosen on them), with the noscript
+// message in it, before the app's script runs.
+func TestAppLanguage(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	noscript := map[string]string{
+		"en": "The EU Login Mobile App needs JavaScript.",
+		"lv": "EU Login mobilajai lietotnei ir vajadzīgs JavaScript.",
+		"ro": "Aplicația mobilă EU Login are nevoie de JavaScript.",
+	}
+	check := func(t *testing.T, page *idptest.Page, lang string) {
+		t.Helper()
+		if got := webtest.Lang(page.Body); got != lang || page.Header.Get("Content-Language") != lang {
+			t.Errorf("/app/ is <html lang=%q>, Content-Language %q; want %s", got, page.Header.Get("Content-Language"), lang)
+		}
+		i := strings.Index(page.Body, "<noscript>")
+		if i < 0 || !strings.Contains(page.Body[i:], noscript[lang]) {
+			t.Errorf("/app/ in %s lacks the noscript message %q", lang, noscript[lang])
+		}
+	}
+
+	b := e.NewBrowser(t)
+	check(t, b.Get("/app/"), "en")
+	b.Lang = "lv-LV,lv;q=0.9,en;q=0.5"
+	check(t, b.Get("/app/"), "lv")
+	// A language chosen on the login pages is kept by the cookie.
+	b.Get("/login?lang=ro")
+	check(t, b.Get("/app/"), "ro")
 }
