@@ -7,10 +7,13 @@
 //	eulogin-authenticator [--keys FILE] approve <request id>
 //	eulogin-authenticator [--keys FILE] deny <request id>
 //	eulogin-authenticator [--keys FILE] otp <qr.png|payload>
+//	eulogin-authenticator [--keys FILE] remove <device id> [--force]
 //
-// The PIN and the number are read from standard input, one per line. The key
-// file defaults to eulogin-authenticator/keys.json in the user's
-// configuration folder, or $EULOGIN_AUTHENTICATOR_KEYS.
+// A command's flags, and --keys, may also stand before its arguments or
+// between them; "--" ends the flags. The PIN and the number are read from
+// standard input, one per line. The key file defaults to
+// eulogin-authenticator/keys.json in the user's configuration folder, or
+// $EULOGIN_AUTHENTICATOR_KEYS.
 package main
 
 import (

@@ -48,7 +48,9 @@ func TestGuide(t *testing.T) {
 		return out.String()
 	}
 
-	en, err := svc.StartEnrolment(ctx, "u", "Laptop test phone", "7391")
+	// No name given on the page, so the device takes the one the app
+	// proposes: --name, after the image as the README writes it.
+	en, err := svc.StartEnrolment(ctx, "u", "", "7391")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +62,11 @@ func TestGuide(t *testing.T) {
 	if err := os.WriteFile(shot, png, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out := cli("7391\n", "enroll", shot); !strings.Contains(out, "added") {
+	if out := cli("7391\n", "enroll", shot, "--name", "CLI phone"); !strings.Contains(out, "added") {
 		t.Errorf("enroll output = %q, want a confirmation", out)
 	}
-	if out := cli("", "accounts"); !strings.Contains(out, "ready") || !strings.Contains(out, srv.URL) {
-		t.Errorf("accounts output = %q, want one ready account on %s", out, srv.URL)
+	if out := cli("", "accounts"); !strings.Contains(out, "ready") || !strings.Contains(out, srv.URL) || !strings.Contains(out, "(CLI phone)") {
+		t.Errorf("accounts output = %q, want one ready account on %s named CLI phone", out, srv.URL)
 	}
 
 	p, err := svc.StartPush(ctx, mobileapp.PushRequest{UserID: "u", FlowID: "flow", Service: "ECI portal", Browser: "Chromium", IP: "198.51.100.4"})

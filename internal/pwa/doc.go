@@ -31,6 +31,11 @@
 // no-cache with a strong ETag): offline use comes from the service worker's
 // versioned cache, whose version is a hash of the embedded files written
 // into sw.js when it is served, so any change to the app installs a new
-// worker and a fresh cache. Nothing under /app/v1/ is served here: that is
-// the JSON API, mounted separately with a more specific pattern.
+// worker and a fresh cache. index.html is served in the language negotiated
+// as on the login service's pages (lang parameter, cookie, Accept-Language),
+// its data-i18n texts filled from the app's catalogues, so that the page
+// and its noscript message read right before the script runs; the script
+// then follows the user's choice in the app. Nothing under /app/v1/ is
+// served here: that is the JSON API, mounted separately with a more
+// specific pattern.
 package pwa

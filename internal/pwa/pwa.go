@@ -61,12 +61,17 @@ type file struct {
 	etag  string
 }
 
-// Handler serves the app under Prefix: "/app/" is index.html, sw.js is sent
-// with the service worker headers, every file is revalidated on each use
+// Handler serves the app under Prefix: "/app/" is index.html in the
+// language negotiated as on the login service's pages, sw.js is sent with
+// the service worker headers, every file is revalidated on each use
 // (the service worker does the offline caching), and anything else —
 // directories, unknown files, /app/v1/... — is 404.
 func Handler() http.Handler {
 	files, _ := load(Files())
+	index, err := localize(Files(), files["index.html"].body)
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -89,6 +94,12 @@ func Handler() http.Handler {
 			return
 		}
 		h := w.Header()
+		if name == "index.html" {
+			var lang string
+			lang, f = index.pick(r)
+			h.Set("Content-Language", lang)
+			h.Set("Vary", "Accept-Language, Cookie")
+		}
 		h.Set("Content-Type", f.ctype)
 		h.Set("Cache-Control", "no-cache")
 		h.Set("ETag", f.etag)
@@ -136,8 +147,13 @@ func load(fsys fs.FS) (map[string]file, string) {
 	}
 	files := make(map[string]file, len(bodies))
 	for p, b := range bodies {
-		tag := sha256.Sum256(b)
-		files[p] = file{body: b, ctype: contentType(p), etag: `"` + hex.EncodeToString(tag[:12]) + `"`}
+		files[p] = newFile(p, b)
 	}
 	return files, version
+}
+
+// newFile prepares the file named name with its body.
+func newFile(name string, body []byte) file {
+	tag := sha256.Sum256(body)
+	return file{body: body, ctype: contentType(name), etag: `"` + hex.EncodeToString(tag[:12]) + `"`}
 }

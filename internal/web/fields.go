@@ -22,8 +22,8 @@ type Option struct {
 
 // NewField builds a Field for page p. labelKey and hintKey are message keys
 // (hintKey may be empty). opts is a comma-separated list of extras:
-// "numeric", "autofocus", "required", "maxlength=N", "width=N". Password
-// fields never echo their value back.
+// "numeric", "autofocus" (unless the form has errors), "required",
+// "maxlength=N", "width=N". Password fields never echo their value back.
 func NewField(p *Page, name, typ, labelKey, hintKey, autocomplete string, opts ...string) *Field {
 	f := &Field{
 		Name: name, Type: typ, Label: p.L.T(labelKey), Autocomplete: autocomplete,
@@ -42,7 +42,9 @@ func NewField(p *Page, name, typ, labelKey, hintKey, autocomplete string, opts .
 		case "numeric":
 			f.InputMode = "numeric"
 		case "autofocus":
-			f.Autofocus = true
+			// On a page with errors the error summary has the focus
+			// (layout.html), so that the page has one autofocus.
+			f.Autofocus = p.Form.Valid()
 		case "required":
 			f.Required = true
 		case "maxlength":

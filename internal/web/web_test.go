@@ -12,6 +12,7 @@ import (
 
 	"eulogin/internal/i18n"
 	"eulogin/internal/web"
+	"eulogin/internal/web/webtest"
 )
 
 func bundle(t *testing.T) *i18n.Bundle {
@@ -122,5 +123,50 @@ func TestStaticNoListing(t *testing.T) {
 		if w.Code != tc.want {
 			t.Errorf("GET %s = %d, want %d", tc.path, w.Code, tc.want)
 		}
+	}
+}
+
+// TestOneAutofocus renders a form with an autofocus field: without errors
+// the field has the focus; with errors the error summary has it, and only
+// it, as the Nu HTML Checker wants a single autofocus per page.
+func TestOneAutofocus(t *testing.T) {
+	pages := fstest.MapFS{
+		"_p.html": {Data: []byte(`{{define "description"}}{{t .L "f.hint"}}{{end}}`)},
+		"p.html":  {Data: []byte(`{{define "main"}}<form>{{template "input" (field . "name" "text" "f.label" "" "given-name" "autofocus")}}{{template "input" (field . "other" "text" "f.label" "" "off")}}</form>{{end}}`)},
+	}
+	r, err := web.NewRenderer(pages, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bundle(t)
+	for _, tt := range []struct {
+		name   string
+		errors []string // fields in error
+		want   string   // the element with autofocus
+	}{
+		{"no errors", nil, `<input id="name" name="name" class="input">`},
+		{"error on the autofocus field", []string{"name"}, `<div class="error-summary">`},
+		{"error on another field", []string{"other"}, `<div class="error-summary">`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &web.Page{L: b.Localizer("en"), Service: "S", Title: "T", Path: "/p", Languages: b.Available(), Form: web.NewForm(nil)}
+			for _, f := range tt.errors {
+				p.Form.Add(f, "Fix it")
+			}
+			w := httptest.NewRecorder()
+			r.Render(w, http.StatusOK, "p", p)
+			var got []string
+			for _, e := range webtest.Autofocused(w.Body.String()) {
+				got = append(got, e.String())
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("elements with autofocus = %q, want only %s", got, tt.want)
+			}
+			// The product's "description" partial fills the frame's meta
+			// description.
+			if got := webtest.MetaDescriptions(w.Body.String()); len(got) != 1 || got[0] != "As in your passport" {
+				t.Errorf("meta descriptions = %q, want the product's one", got)
+			}
+		})
 	}
 }

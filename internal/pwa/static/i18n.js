@@ -181,9 +181,12 @@ function args(el) {
 }
 
 /**
- * translate sets, under root, the text of every [data-i18n] element and the
- * aria-label of every [data-i18n-label] element, with the placeholders of
- * their data-i18n-args. Text is set with textContent only.
+ * translate sets, under root, the text of every [data-i18n] element, the
+ * aria-label of every [data-i18n-label] element and the content attribute
+ * of every [data-i18n-content] element (the page's description), with the
+ * placeholders of their data-i18n-args. Text is set with textContent only.
+ * The server writes index.html in the negotiated language the same way
+ * (pwa.go), for the moment before this script runs.
  */
 export function translate(root) {
   // A message missing from every catalogue leaves the text as it is (the
@@ -195,11 +198,13 @@ export function translate(root) {
       el.textContent = s;
     }
   }
-  for (const el of root.querySelectorAll("[data-i18n-label]")) {
-    const key = el.getAttribute("data-i18n-label");
-    const s = t(key, args(el));
-    if (s !== key) {
-      el.setAttribute("aria-label", s);
+  for (const [attr, name] of [["data-i18n-label", "aria-label"], ["data-i18n-content", "content"]]) {
+    for (const el of root.querySelectorAll("[" + attr + "]")) {
+      const key = el.getAttribute(attr);
+      const s = t(key, args(el));
+      if (s !== key) {
+        el.setAttribute(name, s);
+      }
     }
   }
 }
