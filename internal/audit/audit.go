@@ -61,6 +61,13 @@ const (
 	AppPushSent           Kind = "app_push_sent"
 	AppLoginRefused       Kind = "app_login_refused"
 	AppOTPRefused         Kind = "app_otp_refused"
+
+	TOTPAdded   Kind = "totp_added"   // an authenticator app was added
+	TOTPRemoved Kind = "totp_removed" // an authenticator app was removed
+	TOTPRefused Kind = "totp_refused" // a wrong or replayed code of an authenticator app
+
+	RecoveryCodesCreated Kind = "recovery_codes_created" // a new set of recovery codes (the old one is void)
+	RecoveryCodeRefused  Kind = "recovery_code_refused"  // a wrong or used recovery code at login
 )
 
 // The events of the ECI portal.

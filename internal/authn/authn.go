@@ -20,6 +20,7 @@
 package authn
 
 import (
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,8 @@ const (
 	StrengthPasswordMobileApp Strength = "PASSWORD_MOBILE_APP"
 	StrengthMobileApp         Strength = "MOBILE_APP"
 	StrengthPasswordWebAuthn  Strength = "PASSWORD_WEBAUTHN"
+	StrengthPasswordTOTP      Strength = "PASSWORD_SOFTWARE_TOKEN" // an authenticator app's code
+	StrengthPasswordRecovery  Strength = "PASSWORD_RECOVERY_CODE"  // a recovery code: not two factors for applications
 )
 
 // Method is a verification method offered on the method step.
@@ -50,6 +53,7 @@ var Methods = []Method{
 	{ID: MethodSMS, LabelKey: "method.sms", HintKey: "method.sms_hint", Strength: StrengthPasswordSMS},
 	{ID: MethodAppPIN, LabelKey: "method.app_pin", HintKey: "method.app_pin_hint", Strength: StrengthPasswordMobileApp},
 	{ID: MethodAppQR, LabelKey: "method.app_qr", HintKey: "method.app_qr_hint", Strength: StrengthPasswordMobileApp},
+	{ID: MethodTOTP, LabelKey: "method.totp", HintKey: "method.totp_hint", Strength: StrengthPasswordTOTP},
 }
 
 // The ids of the verification methods.
@@ -58,25 +62,22 @@ const (
 	MethodSMS      = "SMS"      // "Mobile phone + SMS": the password, then a code sent by SMS
 	MethodAppPIN   = "APP_PIN"  // "EU Login Mobile App PIN code": the password, then a push approved with the PIN
 	MethodAppQR    = "APP_QR"   // "EU Login Mobile App QR code": the password, then an offline one-time password
+	MethodTOTP     = "TOTP"     // "Authenticator app": the password, then a code of an app (RFC 6238)
+	// MethodRecovery is not offered on the method page: a recovery code
+	// stands in for a lost second factor, from that factor's page.
+	MethodRecovery = "RECOVERY"
 )
 
 // IsApp reports whether method id is one of the mobile app's.
 func IsApp(id string) bool { return id == MethodAppPIN || id == MethodAppQR }
 
 // Factors lists the factors of a strength, as the CAS attribute
-// authenticationFactors carries them ("PASSWORD,SMS").
+// authenticationFactors carries them: "PASSWORD_SMS" is "PASSWORD,SMS".
 func Factors(s Strength) string {
-	switch s {
-	case StrengthPasswordSMS:
-		return "PASSWORD,SMS"
-	case StrengthPasswordMobileApp:
-		return "PASSWORD,MOBILE_APP"
-	case StrengthMobileApp:
-		return "MOBILE_APP"
-	case StrengthPasswordWebAuthn:
-		return "PASSWORD,WEBAUTHN"
+	if rest, ok := strings.CutPrefix(string(s), "PASSWORD_"); ok {
+		return "PASSWORD," + rest
 	}
-	return "PASSWORD"
+	return string(s)
 }
 
 // MethodByID returns the method with id.

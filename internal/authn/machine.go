@@ -33,8 +33,10 @@ type Factor interface {
 	ID() Step
 	// Field is the form field of the secret the user types, "" for a
 	// factor with nothing typed (a push approved on a phone): only typed
-	// secrets are throttled by the login limits.
+	// secrets are throttled by the login limits. EmptyKey is the message
+	// of the secret left empty.
 	Field() string
+	EmptyKey() string
 	// Strength is the strength of a login that passes the password and
 	// then this factor (the password alone for the password).
 	Strength() Strength
@@ -80,7 +82,8 @@ type Result struct {
 	Back    Step       // with no Failure: the step to go back to (the challenge is gone)
 	Event   audit.Kind // the event to record for a verdict other than Right ("" none)
 	Detail  string
-	// Notice is e-mailed to the owner (a refused push).
+	// Notice is e-mailed to the owner (a refused push, a recovery code
+	// spent).
 	Notice *Notice
 }
 
@@ -322,7 +325,7 @@ func (m *Machine) Submit(ctx context.Context, f *Flow, flowID string, c Client, 
 		if fl, err := m.Blocked(ctx, f, c, factor.Field()); err != nil || fl != nil {
 			return Outcome{Next: id, Failure: fl}, err
 		}
-		return Outcome{Next: id, Failure: &Failure{Code: Invalid, Field: factor.Field(), Key: emptyKey[id]}}, nil
+		return Outcome{Next: id, Failure: &Failure{Code: Invalid, Field: factor.Field(), Key: factor.EmptyKey()}}, nil
 	}
 	res, lock, err := m.guarded(ctx, factor, check, "")
 	if err != nil {
@@ -376,13 +379,6 @@ func (m *Machine) guarded(ctx context.Context, factor Factor, c Check, event aud
 	return res, nil, nil
 }
 
-// emptyKey is the message of a factor's secret left empty.
-var emptyKey = map[Step]string{
-	MethodPassword: "password.empty",
-	MethodSMS:      "sms_code.empty",
-	MethodAppQR:    "login_app_qr.empty",
-}
-
 // record audits a result other than Right.
 func (m *Machine) record(ctx context.Context, f *Flow, c Client, res Result) {
 	if res.Event != "" {
@@ -399,10 +395,10 @@ func (m *Machine) mail(ctx context.Context, u *store.User, kind notify.Kind, var
 // after turns a checked result into the outcome.
 func (m *Machine) after(ctx context.Context, f *Flow, c Client, factor Factor, u *store.User, res Result) Outcome {
 	id := factor.ID()
+	if res.Notice != nil && u != nil {
+		m.mail(ctx, u, res.Notice.Kind, res.Notice.Vars)
+	}
 	if res.Verdict != Right {
-		if res.Notice != nil && u != nil {
-			m.mail(ctx, u, res.Notice.Kind, res.Notice.Vars)
-		}
 		if res.Failure == nil {
 			return Outcome{Next: res.Back}
 		}

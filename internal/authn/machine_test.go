@@ -36,6 +36,7 @@ type fakeFactor struct {
 
 func (f *fakeFactor) ID() authn.Step           { return f.id }
 func (f *fakeFactor) Field() string            { return f.field }
+func (f *fakeFactor) EmptyKey() string         { return "empty_" + f.field }
 func (f *fakeFactor) Strength() authn.Strength { return f.strength }
 func (f *fakeFactor) Enrolled(_ context.Context, userID, except string) (bool, error) {
 	return f.enrolled[userID] && except != "this-device", nil

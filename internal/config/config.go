@@ -153,7 +153,7 @@ func (c Config) IdPURLForECI() string {
 
 // StrongStrengths are the strengths with a second factor, which the ECI
 // portal requires in production.
-const StrongStrengths = "PASSWORD_SMS,PASSWORD_MOBILE_APP,MOBILE_APP,PASSWORD_WEBAUTHN"
+const StrongStrengths = "PASSWORD_SMS,PASSWORD_MOBILE_APP,MOBILE_APP,PASSWORD_SOFTWARE_TOKEN,PASSWORD_WEBAUTHN"
 
 // ECIStrengths returns the strengths the portal accepts: the setting, or the
 // second-factor strengths, plus PASSWORD in development mode (so the portal

@@ -28,8 +28,8 @@ import (
 // flow (its hash is their flow id), so only this browser can use them. See
 // docs/mobile-app-protocol.md.
 
-// secondFactors counts the second factors of an account: its numbers and
-// its usable (confirmed, unlocked) app devices.
+// secondFactors counts the second factors of an account: its numbers, its
+// usable (confirmed, unlocked) app devices and its authenticator apps.
 func (s *Server) secondFactors(ctx context.Context, userID string) (int, error) {
 	n, err := s.db.CountPhones(ctx, userID)
 	if err != nil {
@@ -39,7 +39,11 @@ func (s *Server) secondFactors(ctx context.Context, userID string) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	return n + len(devices), nil
+	apps, err := s.db.ListTOTP(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	return n + len(devices) + len(apps), nil
 }
 
 // appPushData is the data of the page that waits for the app.

@@ -46,6 +46,7 @@ const (
 	changeRemoveDevice  = "remove_device"
 	changeDeleteDevices = "delete_devices"
 	changeMFAOff        = "mfa_off"
+	changeRemoveTOTP    = "remove_totp"
 )
 
 // factorChange is a change that removes second factors: its kind, and the
@@ -66,7 +67,7 @@ func (c factorChange) String() string {
 func parseChange(v string) (factorChange, bool) {
 	kind, id, _ := strings.Cut(v, ":")
 	switch kind {
-	case changeRemovePhone, changeRemoveDevice:
+	case changeRemovePhone, changeRemoveDevice, changeRemoveTOTP:
 		return factorChange{kind, id}, id != "" && len(id) <= 100
 	case changeDeleteDevices, changeMFAOff:
 		return factorChange{kind: kind}, id == ""
@@ -84,7 +85,7 @@ func changeOf(path string) (factorChange, bool) {
 	case path == "/account/options":
 		return factorChange{kind: changeMFAOff}, true
 	}
-	for prefix, kind := range map[string]string{"/account/phones/": changeRemovePhone, "/account/devices/": changeRemoveDevice} {
+	for prefix, kind := range map[string]string{"/account/phones/": changeRemovePhone, "/account/devices/": changeRemoveDevice, "/account/authenticators/": changeRemoveTOTP} {
 		if rest, ok := strings.CutPrefix(path, prefix); ok {
 			if id, ok := strings.CutSuffix(rest, "/remove"); ok && id != "" && !strings.Contains(id, "/") {
 				return factorChange{kind, id}, true
@@ -124,6 +125,15 @@ func (s *Server) describe(ctx context.Context, l *i18n.Localizer, u *store.User,
 			return "", err
 		}
 		return l.T("factor_change.remove_device", "device", d.Name), nil
+	case changeRemoveTOTP:
+		app, err := s.db.TOTPByID(ctx, u.ID, c.id)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", errNotFound
+		}
+		if err != nil {
+			return "", err
+		}
+		return l.T("factor_change.remove_totp", "device", app.Name), nil
 	}
 	return l.T("factor_change." + c.kind), nil
 }
@@ -193,6 +203,20 @@ func (s *Server) applyChange(r *http.Request, u *store.User, c factorChange) (ne
 		s.audit(r, u.ID, audit.AppDeviceRemoved, d.Name)
 		s.sendMail(ctx, recipient(u), notify.AppDeviceRemoved, map[string]any{"device": d.Name, "time": now})
 		return "/account/devices?done=removed", "", nil
+	case changeRemoveTOTP:
+		app, err := s.db.TOTPByID(ctx, u.ID, c.id)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", "", errNotFound
+		}
+		if err != nil {
+			return "", "", err
+		}
+		if err := s.db.DeleteTOTP(ctx, u.ID, app.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", "", err
+		}
+		s.audit(r, u.ID, audit.TOTPRemoved, app.Name)
+		s.sendMail(ctx, recipient(u), notify.TOTPRemoved, map[string]any{"device": app.Name, "time": now})
+		return "/account/authenticators?done=removed", "", nil
 	case changeDeleteDevices:
 		devices, err := s.db.ListAppDevices(ctx, u.ID)
 		if err != nil {

@@ -146,6 +146,8 @@ var stepPaths = map[authn.Step]string{
 	authn.MethodSMS:      "/login/sms",
 	authn.MethodAppPIN:   "/login/app",
 	authn.MethodAppQR:    "/login/app/qr",
+	authn.MethodTOTP:     "/login/totp",
+	authn.MethodRecovery: "/login/recovery",
 }
 
 // stepPath returns the page of step of flow f.
@@ -246,12 +248,18 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *authn.Flow, h
 	}
 	s.sessionReplaced(r, old, sess)
 	s.rememberBrowser(w, r, g.UserID)
-	if g.Reauth {
+	recovered := g.Strength == authn.StrengthPasswordRecovery
+	if g.Reauth || recovered {
+		// A recovery code also allows one change: the lost factor's
+		// replacement.
 		if err := s.grantReauth(r, sess); err != nil {
 			return err
 		}
 	}
 	s.endFlow(w, r, hash)
+	if recovered {
+		return redirect("/account/recovery?used=1")
+	}
 	if f.Service != "" {
 		return s.casAfterLogin(w, r, f, sess)
 	}
@@ -309,7 +317,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
 	p.Step = step(p, 3, 3)
-	if f.Method == authn.MethodSMS || authn.IsApp(f.Method) {
+	if f.Method != authn.MethodPassword {
 		p.Step = step(p, 3, 4)
 	}
 	p.Data = &loginData{Email: f.Email, Restart: flowRestart(f)}

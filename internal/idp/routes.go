@@ -62,6 +62,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /login/app/qr", s.serve(s.appQRForm))
 	mux.Handle("POST /login/app/qr", s.serve(s.appQRCheck))
 	mux.Handle("POST /login/app/qr/new", s.serve(s.appQRNew))
+	// The authenticator app step (authenticators.go).
+	mux.Handle("GET /login/totp", s.serve(s.totpForm))
+	mux.Handle("POST /login/totp", s.serve(s.totpCheck))
+	// A recovery code instead of a lost second factor (recovery.go).
+	mux.Handle("GET /login/recovery", s.serve(s.recoveryLoginForm))
+	mux.Handle("POST /login/recovery", s.serve(s.recoveryLoginCheck))
 	mux.Handle("POST /logout", s.serve(s.logout))
 	mux.Handle("GET /logout", s.serve(s.logoutGet)) // CAS: ?service= goes back to a registered service only
 	mux.Handle("GET /logged-out", s.serve(s.loggedOut))
@@ -111,6 +117,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/devices/{id}/remove", s.requireAccount(s.deviceRemove))
 	mux.Handle("GET /account/devices/{id}/pin", s.requireAccount(s.devicePINForm))
 	mux.Handle("POST /account/devices/{id}/pin", s.requireAccount(s.devicePIN))
+	// My Account → Manage my authenticator apps (authenticators.go).
+	mux.Handle("GET /account/authenticators", s.requireAccount(s.authenticators))
+	mux.Handle("GET /account/authenticators/add", s.requireAccount(s.authenticatorAddForm))
+	mux.Handle("POST /account/authenticators/add", s.requireAccount(s.authenticatorAdd))
+	mux.Handle("GET /account/authenticators/{id}/confirm", s.requireAccount(s.authenticatorScan))
+	mux.Handle("POST /account/authenticators/{id}/confirm", s.requireAccount(s.authenticatorConfirm))
+	mux.Handle("GET /account/authenticators/{id}/remove", s.requireAccount(s.authenticatorRemoveForm))
+	mux.Handle("POST /account/authenticators/{id}/remove", s.requireAccount(s.authenticatorRemove))
+	// My Account → Recovery codes (recovery.go).
+	mux.Handle("GET /account/recovery", s.requireAccount(s.recoveryCodes))
+	mux.Handle("POST /account/recovery", s.requireAccount(s.recoveryCodesNew))
 	// One set of rules for changes of the second factors (factors.go).
 	mux.Handle("GET /account/confirm-password", s.requireAccount(s.confirmPasswordForm))
 	mux.Handle("POST /account/confirm-password", s.requireAccount(s.confirmPassword))

@@ -17,7 +17,9 @@ import (
 	"eulogin/internal/authn"
 	"eulogin/internal/authn/mobileapp"
 	"eulogin/internal/authn/password"
+	"eulogin/internal/authn/recovery"
 	smsauth "eulogin/internal/authn/sms"
+	"eulogin/internal/authn/totp"
 	"eulogin/internal/botcheck"
 	"eulogin/internal/cas"
 	"eulogin/internal/config"
@@ -84,6 +86,8 @@ type Server struct {
 	metrics  *Metrics
 	auditLog *audit.Log
 	machine  *authn.Machine
+	totp     *totp.Authenticators
+	recovery *recovery.Codes
 	now      func() time.Time
 	handler  http.Handler
 }
@@ -137,6 +141,8 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		s.metrics = NewMetrics(nil)
 	}
 	s.auditLog = &audit.Log{Store: d.DB, Logger: d.Logger, Now: now, Count: s.metrics.event}
+	s.recovery = &recovery.Codes{Store: d.DB, Now: now}
+	s.totp = &totp.Authenticators{Store: d.DB, Sealer: d.App.Keys, Issuer: Product, Now: now}
 	s.machine = &authn.Machine{Accounts: d.DB, Regulator: s.reg, Audit: s.auditLog, Mailer: mailer{s}, Now: now}
 	// The factors of a login; the order of the second factors is the order
 	// in which they are asked when the machine picks one.
@@ -145,6 +151,8 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		smsauth.Factor{Challenges: s.codes, Phones: d.DB, Logger: d.Logger},
 		mobileapp.PushFactor{Service: s.app},
 		mobileapp.QRFactor{Service: s.app},
+		totp.Factor{Apps: s.totp},
+		recovery.Factor{Codes: s.recovery},
 	)
 	s.handler = s.routes()
 	return s, nil

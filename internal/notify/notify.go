@@ -42,6 +42,10 @@ const (
 	AppDevicesDeleted Kind = "app_devices_deleted" // "Delete all my devices"
 	AppLoginRefused   Kind = "app_login_refused"   // a login by the mobile app was denied, had the wrong number, or locked the device
 	FactorChange      Kind = "factor_change"       // confirm a removal of second factors asked without one
+	TOTPAdded         Kind = "totp_added"          // an authenticator app was added to the account
+	TOTPRemoved       Kind = "totp_removed"        // an authenticator app was removed from the account
+	RecoveryCodeUsed  Kind = "recovery_code_used"  // a login with a recovery code
+	RecoveryCodesNew  Kind = "recovery_codes_new"  // a new set of recovery codes
 )
 
 type spec struct {
@@ -69,12 +73,16 @@ var specs = map[Kind]spec{
 	AppPINReset:       {[]string{"mail.app_pin_reset.p1"}, "", nil, "mail.not_you.secure"},
 	AppDevicesDeleted: {[]string{"mail.app_devices_deleted.p1"}, "", nil, "mail.not_you.secure"},
 	AppLoginRefused:   {[]string{"mail.app_login_refused.p1", "mail.app_login_refused.p2"}, "", nil, "mail.not_you.secure"},
+	TOTPAdded:         {[]string{"mail.totp_added.p1"}, "", nil, "mail.not_you.secure"},
+	TOTPRemoved:       {[]string{"mail.totp_removed.p1"}, "", nil, "mail.not_you.secure"},
+	RecoveryCodeUsed:  {[]string{"mail.recovery_code_used.p1", "mail.recovery_code_used.p2"}, "", nil, "mail.not_you.secure"},
+	RecoveryCodesNew:  {[]string{"mail.recovery_codes_new.p1"}, "", nil, "mail.not_you.secure"},
 	FactorChange:      {[]string{"mail.factor_change.p1", "mail.factor_change.p2"}, "mail.factor_change.link", []string{"mail.link.validity_short"}, "mail.not_you.secure"},
 }
 
 // Kinds returns every kind, for tests that check each renders.
 func Kinds() []Kind {
-	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppPINReset, AppDevicesDeleted, AppLoginRefused, FactorChange}
+	return []Kind{Register, Reset, AccountExists, EmailChange, EmailChangeNotice, EmailChanged, PasswordChanged, AccountDeleted, Lockout, PhoneAdded, PhoneRemoved, AppDeviceAdded, AppDeviceRenamed, AppDeviceRemoved, AppPINReset, AppDevicesDeleted, AppLoginRefused, FactorChange, TOTPAdded, TOTPRemoved, RecoveryCodeUsed, RecoveryCodesNew}
 }
 
 //go:embed mail.html

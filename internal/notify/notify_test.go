@@ -29,7 +29,7 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 	vars := map[string]any{
 		"link": "https://login.example.org/password/new/abc-DEF_123", "hours": "24", "time": at,
 		"old": "old@example.org", "new": "new@example.org", "number": "+371 ••• ••• 12",
-		"device": "My phone", "devices": "My phone, Tablet", "change": "Delete all your mobile devices", "ip": "192.0.2.10", "reason": "the request was denied in the app.",
+		"device": "My phone", "devices": "My phone, Tablet", "left": 3, "change": "Delete all your mobile devices", "ip": "192.0.2.10", "reason": "the request was denied in the app.",
 	}
 	for _, l := range b.Available() {
 		for _, k := range notify.Kinds() {

@@ -42,6 +42,9 @@ func (PushFactor) ID() authn.Step { return authn.MethodAppPIN }
 // Field is "": nothing is typed on the page.
 func (PushFactor) Field() string { return "" }
 
+// EmptyKey is "": nothing is typed.
+func (PushFactor) EmptyKey() string { return "" }
+
 // Strength is PASSWORD_MOBILE_APP.
 func (PushFactor) Strength() authn.Strength { return authn.StrengthPasswordMobileApp }
 
@@ -93,6 +96,9 @@ func (QRFactor) ID() authn.Step { return authn.MethodAppQR }
 
 // Field is the form field of the one-time password.
 func (QRFactor) Field() string { return "otp" }
+
+// EmptyKey is the message of the one-time password left empty.
+func (QRFactor) EmptyKey() string { return "login_app_qr.empty" }
 
 // Strength is PASSWORD_MOBILE_APP.
 func (QRFactor) Strength() authn.Strength { return authn.StrengthPasswordMobileApp }

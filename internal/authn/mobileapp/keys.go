@@ -129,6 +129,14 @@ func (k *Keys) open(deviceID, sealed string) ([]byte, error) {
 	return out, nil
 }
 
+// Seal encrypts another secret of the service kept at rest (an
+// authenticator app's TOTP secret) with the same key; label binds it to its
+// row and kind ("totp:" and the row's id), and must never be a device id.
+func (k *Keys) Seal(label string, secret []byte) string { return k.seal(label, secret) }
+
+// Open decrypts what Seal returned for label.
+func (k *Keys) Open(label, sealed string) ([]byte, error) { return k.open(label, sealed) }
+
 // nonceLen is the length of a decoded nonce: expiry (8), random (16), MAC (16).
 const nonceLen = 8 + 16 + 16
 

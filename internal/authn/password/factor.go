@@ -30,6 +30,9 @@ func (Factor) ID() authn.Step { return authn.MethodPassword }
 // Field is the form field of the password.
 func (Factor) Field() string { return "password" }
 
+// EmptyKey is the message of the secret left empty.
+func (Factor) EmptyKey() string { return "password.empty" }
+
 // Strength is the strength of the password alone.
 func (Factor) Strength() authn.Strength { return authn.StrengthPassword }
 

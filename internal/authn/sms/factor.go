@@ -33,6 +33,9 @@ func (Factor) ID() authn.Step { return authn.MethodSMS }
 // Field is the form field of the code.
 func (Factor) Field() string { return "code" }
 
+// EmptyKey is the message of the secret left empty.
+func (Factor) EmptyKey() string { return "sms_code.empty" }
+
 // Strength is PASSWORD_SMS.
 func (Factor) Strength() authn.Strength { return authn.StrengthPasswordSMS }
 
