@@ -327,7 +327,11 @@ func (m *Machine) Submit(ctx context.Context, f *Flow, flowID string, c Client, 
 		}
 		return Outcome{Next: id, Failure: &Failure{Code: Invalid, Field: factor.Field(), Key: factor.EmptyKey()}}, nil
 	}
-	res, lock, err := m.guarded(ctx, factor, check, "")
+	// A right password that leads to a second factor does not complete
+	// the login: it must not forget the account's failures, or a guesser
+	// of codes who knows the password would reset the count with it.
+	final := func() bool { return id != MethodPassword || m.secondStep(ctx, f, u) == "" }
+	res, lock, err := m.guarded(ctx, factor, check, "", final)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -341,9 +345,10 @@ func (m *Machine) Submit(ctx context.Context, f *Flow, flowID string, c Client, 
 // limits: recorded before the secret is checked; a wrong secret audited
 // (as event, or the factor's event when "") and, when it locks the
 // account (in this browser), the lockout audited and e-mailed; a right one
-// forgets the account's failures; a void one taken back. lock is the
-// failure of a lock that refused the attempt or that this one caused.
-func (m *Machine) guarded(ctx context.Context, factor Factor, c Check, event audit.Kind) (res Result, lock *Failure, err error) {
+// forgets the account's failures when it completes a login (final), else
+// is only taken back; a void one is taken back. lock is the failure of a
+// lock that refused the attempt or that this one caused.
+func (m *Machine) guarded(ctx context.Context, factor Factor, c Check, event audit.Kind, final func() bool) (res Result, lock *Failure, err error) {
 	f, field := c.Flow, factor.Field()
 	d, err := m.Regulator.Attempt(ctx, m.subjects(ctx, f, c.Client)...)
 	if err != nil {
@@ -362,6 +367,10 @@ func (m *Machine) guarded(ctx context.Context, factor Factor, c Check, event aud
 	}
 	switch res.Verdict {
 	case Right:
+		if !final() {
+			m.Regulator.Cancel(ctx, d)
+			return res, nil, nil
+		}
 		return res, nil, m.Regulator.Succeeded(ctx, d)
 	case Wrong:
 		m.record(ctx, f, c.Client, res)
@@ -533,7 +542,8 @@ func (m *Machine) CheckPassword(ctx context.Context, u *store.User, c Client, fi
 		return &Failure{Code: Invalid, Field: field, Key: "password.current_empty"}, nil
 	}
 	f := &Flow{Email: u.Email, UserID: u.ID}
-	res, lock, err := m.guarded(ctx, factor, Check{Flow: f, User: u, Client: c, Secret: secret}, audit.PasswordCheckFail)
+	// Not a login: a right password does not forget the failures.
+	res, lock, err := m.guarded(ctx, factor, Check{Flow: f, User: u, Client: c, Secret: secret}, audit.PasswordCheckFail, func() bool { return false })
 	switch {
 	case err != nil:
 		return nil, err

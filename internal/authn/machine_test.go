@@ -456,3 +456,29 @@ func TestCheckPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestCodeGuessesAcrossPasswords: whoever knows the password cannot reset
+// the count of wrong codes by typing the password again (a new login, or
+// My Account's check): only a completed login forgets the failures.
+func TestCodeGuessesAcrossPasswords(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		for round := range 3 {
+			f := e.flow(t, "bob@example.eu", authn.MethodSMS)
+			if out, _ := e.m.Submit(t.Context(), f, "f", client, authn.MethodPassword, "right"); out.Next != authn.MethodSMS {
+				t.Fatalf("round %d: password = %+v", round, out)
+			}
+			if fl, _ := e.m.CheckPassword(t.Context(), e.bob, client, "current", "right"); fl != nil && round < 2 {
+				t.Fatalf("round %d: CheckPassword = %+v", round, fl)
+			}
+			for range 2 {
+				e.m.Submit(t.Context(), f, "f", client, authn.MethodSMS, "wrong")
+			}
+		}
+		// Six wrong codes in three logins: the account is locked.
+		f := e.flow(t, "bob@example.eu", authn.MethodSMS)
+		out, err := e.m.Submit(t.Context(), f, "f", client, authn.MethodPassword, "right")
+		if err != nil || out.Failure == nil || out.Failure.Code != authn.Locked {
+			t.Errorf("after six wrong codes in three logins: %+v, %v, want Locked", out, err)
+		}
+	})
+}

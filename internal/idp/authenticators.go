@@ -80,11 +80,13 @@ func (s *Server) authenticatorAdd(w http.ResponseWriter, r *http.Request, si *si
 		s.render.Render(w, http.StatusBadRequest, "authenticator_add", p)
 		return nil
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	en, err := s.totp.Begin(r.Context(), si.user.ID, si.user.Email, name)
 	if err != nil {
 		return err
 	}
-	s.useReauth(r, si)
 	return redirect(authenticatorScanPath(en.ID))
 }
 
@@ -185,6 +187,9 @@ func (s *Server) authenticatorRemove(w http.ResponseWriter, r *http.Request, si 
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemoveTOTP, c.ID})
 	if err != nil {
 		return err
@@ -196,7 +201,6 @@ func (s *Server) authenticatorRemove(w http.ResponseWriter, r *http.Request, si 
 		s.render.Render(w, http.StatusConflict, "authenticator_remove", p)
 		return nil
 	}
-	s.useReauth(r, si)
 	return redirect(next)
 }
 

@@ -81,12 +81,20 @@ func (s *Server) devicePIN(w http.ResponseWriter, r *http.Request, si *signedIn)
 		s.devicePINPage(w, r, p, d, http.StatusBadRequest)
 		return nil
 	}
+	// A proof of another factor, when the account has one, is spent
+	// first; the password was checked above.
+	if st, err := s.machine.SecondFactor(r.Context(), si.user.ID, d.ID); err != nil {
+		return err
+	} else if st != "" {
+		if err := s.spendReauth(r, si); err != nil {
+			return err
+		}
+	}
 	if err := s.app.ResetPIN(r.Context(), si.user.ID, d.ID, pin); errors.Is(err, mobileapp.ErrUnknownDevice) {
 		return errNotFound
 	} else if err != nil {
 		return err
 	}
-	s.useReauth(r, si)
 	s.audit(r, si.user.ID, audit.AppPINReset, d.Name)
 	s.sendMail(r.Context(), recipient(si.user), notify.AppPINReset, map[string]any{"device": d.Name, "time": s.now()})
 	http.Redirect(w, r, "/account/devices?done=pin_reset", http.StatusSeeOther)

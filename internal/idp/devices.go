@@ -189,11 +189,13 @@ func (s *Server) deviceAdd(w http.ResponseWriter, r *http.Request, si *signedIn)
 		s.deviceAddPage(w, r, p, next, http.StatusBadRequest)
 		return nil
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	en, err := s.app.StartEnrolment(r.Context(), si.user.ID, name, pin)
 	if err != nil {
 		return err
 	}
-	s.useReauth(r, si)
 	if err := s.saveEnrol(r, si, &enrolEntry{ID: en.ID, URI: en.URI, Next: next}); err != nil {
 		return err
 	}
@@ -414,6 +416,9 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemoveDevice, d.ID})
 	if err != nil {
 		return err
@@ -424,7 +429,6 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 		s.deviceRemovePage(w, r, p, d, http.StatusConflict)
 		return nil
 	}
-	s.useReauth(r, si)
 	return redirect(next)
 }
 
@@ -453,6 +457,9 @@ func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signe
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	next, refusal, err := s.applyChange(r, si.user, factorChange{kind: changeDeleteDevices})
 	if err != nil {
 		return err
@@ -464,6 +471,5 @@ func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signe
 		s.render.Render(w, http.StatusConflict, "devices_delete", p)
 		return nil
 	}
-	s.useReauth(r, si)
 	return redirect(next)
 }

@@ -276,6 +276,17 @@ func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, si *sig
 	p := s.page(r, "confirm_password.title")
 	p.Form = web.NewForm(r.PostForm)
 	next := safeNext(p.Form.Get("next"))
+	if next == "" {
+		next = "/account"
+	}
+	// The password proves nothing for an account that has a second
+	// factor: back to the page, which asks that factor.
+	if st, err := s.machine.SecondFactor(r.Context(), si.user.ID, ""); err != nil || st != "" {
+		if err != nil {
+			return err
+		}
+		return redirect(next)
+	}
 	if status, err := s.passwordAgain(r, p, si.user); err != nil {
 		return err
 	} else if status != 0 {
@@ -283,13 +294,10 @@ func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, si *sig
 		s.render.Render(w, status, "confirm_password", p)
 		return nil
 	}
-	if err := s.grantReauth(r, si.sess); err != nil {
+	if err := s.grantReauth(r, si.sess, proofPassword); err != nil {
 		return err
 	}
 	s.audit(r, si.user.ID, audit.ReauthSuccess, "PASSWORD")
-	if next == "" {
-		next = "/account"
-	}
 	return redirect(next)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,5 +296,68 @@ func TestDeviceAddedRecordedWhenAppConfirms(t *testing.T) {
 	m := lastMail(t, e, bob.Email)
 	if m.Subject != subject(e, "en", "app_device_added") || !strings.Contains(m.Text, "Pocket") {
 		t.Errorf("e-mail %q %q, want the device added, named", m.Subject, m.Text)
+	}
+}
+
+// TestPasswordIsNoProofWithAFactor: posting the password to the page that
+// asks it again gives no proof to an account that has a second factor,
+// whatever the factor (the review's take-over, by a direct post).
+func TestPasswordIsNoProofWithAFactor(t *testing.T) {
+	for _, kind := range []string{"sms", "app", "totp"} {
+		t.Run(kind, func(t *testing.T) {
+			e := idptest.New(t, idptest.Options{})
+			owner := e.NewBrowser(t)
+			e.CreateAccount(t, owner, bob)
+			owner.Login(bob.Email, bob.Password)
+			var removal string
+			switch kind {
+			case "sms":
+				addPhone(t, e, owner, phoneATyped, phoneA)
+				removal = "/account/phones/" + phoneID(t, e, bob.Email, phoneA) + "/remove"
+			case "app":
+				addDevice(t, owner, newPhone(t, e), nil, "Phone", false)
+				removal = "/account/devices/delete-all"
+			case "totp":
+				addAuthenticator(t, e, owner, "Phone")
+				page := owner.Get("/account/authenticators")
+				removal = "/account/authenticators/" + regexpFind(page.Body, `/account/authenticators/([0-9a-f]+)/remove`) + "/remove"
+			}
+			attacker := passwordSession(t, e, bob)
+			attacker.Post(idptest.ConfirmPasswordPath, url.Values{"current_password": {bob.Password}, "next": {removal}})
+			page := attacker.Post(removal, url.Values{})
+			if page.URL.Query().Get("done") != "" {
+				t.Fatalf("removal with the password alone went through: %s", page.URL)
+			}
+			page = attacker.Post("/account/authenticators/add", url.Values{"name": {"Mine"}})
+			if page.H1() == h1AuthScan {
+				t.Fatal("an authenticator app could be added with the password alone")
+			}
+		})
+	}
+}
+
+// TestOneProofOneChange: changes racing on one proof: only one is made.
+func TestOneProofOneChange(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	b := e.NewBrowser(t)
+	e.CreateAccount(t, b, bob)
+	b.Login(bob.Email, bob.Password)
+	addPhone(t, e, b, phoneATyped, phoneA)
+	page := b.Post("/account/recovery", url.Values{})
+	wantPage(t, page, 200, h1SendCode)
+	passSMS(t, e, b, bob.Email, phoneA)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { b.Post("/account/recovery", url.Values{}) })
+	}
+	wg.Wait()
+	n := 0
+	for _, k := range auditTypes(t, e, bob.Email) {
+		if k == "recovery_codes_created" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d sets of recovery codes made on one proof, want 1", n)
 	}
 }

@@ -249,10 +249,18 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *authn.Flow, h
 	s.sessionReplaced(r, old, sess)
 	s.rememberBrowser(w, r, g.UserID)
 	recovered := g.Strength == authn.StrengthPasswordRecovery
-	if g.Reauth || recovered {
+	switch {
+	case g.Reauth || recovered:
 		// A recovery code also allows one change: the lost factor's
 		// replacement.
-		if err := s.grantReauth(r, sess); err != nil {
+		if err := s.grantReauth(r, sess, proofFactor); err != nil {
+			return err
+		}
+	case g.Strength == authn.StrengthPassword:
+		// The password just typed allows one change for an account that
+		// has no second factor (its first one); it proves nothing for an
+		// account that has one.
+		if err := s.grantReauth(r, sess, proofPassword); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,9 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, si *signedIn) e
 		if err := s.needsReauth(w, r, si, "/account/options"); err != nil {
 			return err
 		}
-		s.useReauth(r, si)
+		if err := s.spendReauth(r, si); err != nil {
+			return err
+		}
 	}
 	if mfa != si.user.RequireMFA || warn != si.user.WarnSSO {
 		if err := s.db.UpdateOptions(r.Context(), si.user.ID, mfa, warn, s.now()); err != nil {

@@ -67,8 +67,9 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request, si *signedIn) er
 // may make one change of the account's second factors); otherwise it
 // starts the proof and returns the redirect to it: a second-factor step
 // (SMS when the account has a number, else the mobile app), or, for an
-// account with no second factor whose session did not log in within
-// reauthTTL, the password again.
+// account with no second factor, the password again. A password proves
+// nothing for an account that has a second factor. The change itself
+// spends the proof first (spendReauth).
 func (s *Server) needsReauth(w http.ResponseWriter, r *http.Request, si *signedIn, next string) error {
 	return s.needsReauthExcept(w, r, si, next, "")
 }
@@ -85,16 +86,16 @@ func (s *Server) needsReauthExcept(w http.ResponseWriter, r *http.Request, si *s
 		// The PIN reset of the only device: its page asks the password.
 		return nil
 	}
-	ok, err := s.reauthenticated(r, si)
-	if err != nil || ok {
+	proof, err := s.reauthenticated(r, si)
+	if err != nil {
 		return err
 	}
+	if proof == proofFactor || st == "" && proof == proofPassword {
+		return nil
+	}
 	if st == "" {
-		// No second factor to prove: the password, typed at a login of
-		// this session within reauthTTL, or again now.
-		if s.now().Sub(si.sess.AuthAt) < reauthTTL {
-			return nil
-		}
+		// No second factor to prove: the password again (a login with
+		// the password alone in the last reauthTTL counts: finish).
 		return redirect("/account/confirm-password?next=" + url.QueryEscape(next))
 	}
 	if err := s.startFlow(w, r, s.machine.Reauth(si.user, si.sess.Hash, next, st)); err != nil {
@@ -278,6 +279,9 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 	if err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	now := s.now()
 	ph := &store.Phone{UserID: si.user.ID, E164: e164, Region: region, VerifiedAt: now, CreatedAt: now}
 	if err := s.db.AddPhone(r.Context(), ph); errors.Is(err, store.ErrConflict) {
@@ -286,7 +290,6 @@ func (s *Server) phoneFinalise(w http.ResponseWriter, r *http.Request, si *signe
 	} else if err != nil {
 		return err
 	}
-	s.useReauth(r, si)
 	masked := sms.Mask(e164)
 	s.audit(r, si.user.ID, audit.PhoneAdded, masked)
 	s.sendMail(r.Context(), recipient(si.user), notify.PhoneAdded, map[string]any{"number": masked, "time": now})
@@ -349,6 +352,9 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemovePhone, ph.ID})
 	if err != nil {
 		return err
@@ -359,6 +365,5 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 		s.phoneRemovePage(w, r, p, ph, http.StatusConflict)
 		return nil
 	}
-	s.useReauth(r, si)
 	return redirect(next)
 }

@@ -44,11 +44,13 @@ func (s *Server) recoveryCodesNew(w http.ResponseWriter, r *http.Request, si *si
 	if err := s.needsReauth(w, r, si, "/account/recovery"); err != nil {
 		return err
 	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
 	codes, err := s.recovery.New(r.Context(), si.user.ID)
 	if err != nil {
 		return err
 	}
-	s.useReauth(r, si)
 	s.audit(r, si.user.ID, audit.RecoveryCodesCreated, "")
 	s.sendMail(r.Context(), recipient(si.user), notify.RecoveryCodesNew, map[string]any{"time": s.now()})
 	noStore(w)

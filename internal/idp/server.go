@@ -141,7 +141,7 @@ func NewServer(cfg config.Config, d Deps) (*Server, error) {
 		s.metrics = NewMetrics(nil)
 	}
 	s.auditLog = &audit.Log{Store: d.DB, Logger: d.Logger, Now: now, Count: s.metrics.event}
-	s.recovery = &recovery.Codes{Store: d.DB, Now: now}
+	s.recovery = &recovery.Codes{Store: d.DB, Hasher: d.App.Keys, Now: now}
 	s.totp = &totp.Authenticators{Store: d.DB, Sealer: d.App.Keys, Issuer: Product, Now: now}
 	s.machine = &authn.Machine{Accounts: d.DB, Regulator: s.reg, Audit: s.auditLog, Mailer: mailer{s}, Now: now}
 	// The factors of a login; the order of the second factors is the order

@@ -328,41 +328,56 @@ func (s *Server) codeRefused(r *http.Request, p *web.Page, userID, purpose strin
 // table of login flows, which expires and sweeps it).
 func reauthKey(sessHash string) string { return session.Hash("reauth\x00" + sessHash) }
 
+// The proofs a re-authentication records: a second factor (a step of the
+// SMS, the app, an authenticator app, or a recovery code), or the password
+// (typed again, or at the login of a session with the password alone),
+// which counts only for an account that has no second factor.
+const (
+	proofFactor   = "factor"
+	proofPassword = "password"
+)
+
 type reauthGrant struct {
 	UserID string    `json:"user_id"`
 	At     time.Time `json:"at"`
+	Proof  string    `json:"proof"`
 }
 
-// grantReauth records that session sess passed the SMS step just now.
-func (s *Server) grantReauth(r *http.Request, sess *store.Session) error {
+// grantReauth records that session sess made the proof just now: one
+// change of the account's second factors within reauthTTL.
+func (s *Server) grantReauth(r *http.Request, sess *store.Session, proof string) error {
 	now := s.now()
-	data, err := json.Marshal(reauthGrant{UserID: sess.UserID, At: now})
+	data, err := json.Marshal(reauthGrant{UserID: sess.UserID, At: now, Proof: proof})
 	if err != nil {
 		return err
 	}
 	return s.db.PutFlow(r.Context(), reauthKey(sess.Hash), data, now, now.Add(reauthTTL))
 }
 
-// reauthenticated reports whether the session of si passed the SMS step in
-// the last reauthTTL and has not used it yet.
-func (s *Server) reauthenticated(r *http.Request, si *signedIn) (bool, error) {
+// reauthenticated returns the proof the session of si made in the last
+// reauthTTL and has not spent yet, "" when none.
+func (s *Server) reauthenticated(r *http.Request, si *signedIn) (string, error) {
 	data, err := s.db.Flow(r.Context(), reauthKey(si.sess.Hash), s.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return "", nil
 	}
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	var g reauthGrant
 	if err := json.Unmarshal(data, &g); err != nil || g.UserID != si.user.ID {
-		return false, nil
+		return "", nil
 	}
-	return true, nil
+	return g.Proof, nil
 }
 
-// useReauth spends the re-authentication of the session of si.
-func (s *Server) useReauth(r *http.Request, si *signedIn) {
-	if err := s.db.DeleteFlow(r.Context(), reauthKey(si.sess.Hash)); err != nil {
-		s.log.Error("spend a re-authentication", "err", err)
+// spendReauth spends the re-authentication of the session of si before the
+// change it allows, atomically: of two concurrent changes, one gets it, the
+// other is sent back to its page (which asks a proof again).
+func (s *Server) spendReauth(r *http.Request, si *signedIn) error {
+	_, err := s.db.TakeFlow(r.Context(), reauthKey(si.sess.Hash), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return redirect(r.URL.Path)
 	}
+	return err
 }

@@ -109,7 +109,7 @@ func TestAuthenticatorApp(t *testing.T) {
 	totpLogin(b3, bob, "")
 	page = b3.Post("/login/totp", url.Values{"totp": {code}})
 	wantPage(t, page, http.StatusUnauthorized, h1TOTP)
-	wantErrors(t, page, "This code has already been used. Wait for the next code and type it")
+	wantErrors(t, page, "This code is wrong or too old. Type the code your app shows now")
 	// Wrong codes count with the login limits: the fifth failure (with the
 	// replay) locks, and a right code is then refused.
 	for i := 0; i < 4; i++ {

@@ -100,6 +100,20 @@ func (db *DB) Flow(ctx context.Context, hash string, now time.Time) ([]byte, err
 	return []byte(data), nil
 }
 
+// TakeFlow removes an unexpired flow and returns its data, atomically: of
+// two concurrent calls for one flow, one gets it and the other ErrNotFound.
+func (db *DB) TakeFlow(ctx context.Context, hash string, now time.Time) ([]byte, error) {
+	var data string
+	err := db.sql.QueryRow(ctx, `DELETE FROM login_flows WHERE hash = ? AND expires_at > ? RETURNING data`, hash, sqldb.Millis(now)).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: take flow: %w", err)
+	}
+	return []byte(data), nil
+}
+
 // DeleteFlow removes a login flow.
 func (db *DB) DeleteFlow(ctx context.Context, hash string) error {
 	_, err := db.sql.Exec(ctx, `DELETE FROM login_flows WHERE hash = ?`, hash)

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +25,7 @@ type Keys struct {
 	qr       *ecdsa.PrivateKey
 	aead     cipher.AEAD
 	nonceKey []byte
+	hashKey  []byte
 }
 
 // MinSecretLen is the shortest master secret NewKeys accepts.
@@ -49,6 +51,10 @@ func NewKeys(qr *ecdsa.PrivateKey, secret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
+	hashKey, err := hkdf.Key(sha256.New, secret, nil, "eulogin keyed hashes v1", 32)
+	if err != nil {
+		return nil, err
+	}
 	block, err := aes.NewCipher(encKey)
 	if err != nil {
 		return nil, err
@@ -57,7 +63,7 @@ func NewKeys(qr *ecdsa.PrivateKey, secret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{qr: qr, aead: aead, nonceKey: nonceKey}, nil
+	return &Keys{qr: qr, aead: aead, nonceKey: nonceKey, hashKey: hashKey}, nil
 }
 
 // SettingStore keeps named settings shared by the replicas. store.DB
@@ -133,6 +139,18 @@ func (k *Keys) open(deviceID, sealed string) ([]byte, error) {
 // authenticator app's TOTP secret) with the same key; label binds it to its
 // row and kind ("totp:" and the row's id), and must never be a device id.
 func (k *Keys) Seal(label string, secret []byte) string { return k.seal(label, secret) }
+
+// Hash is a keyed hash (HMAC-SHA-256, hex) of data under label, for
+// secrets kept only as hashes whose entropy alone would not resist a
+// search (recovery codes): without the master secret, a copy of the
+// database does not allow one.
+func (k *Keys) Hash(label string, data []byte) string {
+	m := hmac.New(sha256.New, k.hashKey)
+	m.Write([]byte(label))
+	m.Write([]byte{0})
+	m.Write(data)
+	return hex.EncodeToString(m.Sum(nil))
+}
 
 // Open decrypts what Seal returned for label.
 func (k *Keys) Open(label, sealed string) ([]byte, error) { return k.open(label, sealed) }

@@ -6,8 +6,6 @@ package recovery
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,10 +36,17 @@ type Store interface {
 
 var _ Store = (*store.DB)(nil)
 
+// Hasher is a keyed hash (mobileapp.Keys): a code of about 49 bits kept as
+// a plain hash would be found from a copy of the database.
+type Hasher interface {
+	Hash(label string, data []byte) string
+}
+
 // Codes makes and spends the recovery codes of accounts.
 type Codes struct {
-	Store Store
-	Now   func() time.Time // nil: time.Now
+	Store  Store
+	Hasher Hasher
+	Now    func() time.Time // nil: time.Now
 }
 
 func (c *Codes) now() time.Time {
@@ -62,7 +67,7 @@ func (c *Codes) New(ctx context.Context, userID string) ([]string, error) {
 			b[j] = alphabet[randIndex(len(alphabet))]
 		}
 		codes[i] = string(b[:codeLen/2]) + "-" + string(b[codeLen/2:])
-		hashes[i] = hash(userID, codes[i])
+		hashes[i] = c.hash(userID, codes[i])
 	}
 	if err := c.Store.ReplaceRecoveryCodes(ctx, userID, hashes, c.now()); err != nil {
 		return nil, err
@@ -105,11 +110,10 @@ func Normalize(code string) string {
 	return code
 }
 
-// hash binds a code to its account: the same code of two accounts hashes
-// differently.
-func hash(userID, code string) string {
-	sum := sha256.Sum256([]byte(userID + "\x00" + Normalize(code)))
-	return hex.EncodeToString(sum[:])
+// hash is the keyed hash of a code, bound to its account: the same code of
+// two accounts hashes differently.
+func (c *Codes) hash(userID, code string) string {
+	return c.Hasher.Hash("recovery:"+userID, []byte(Normalize(code)))
 }
 
 // Factor is a recovery code as a factor of the login state machine: it
@@ -148,7 +152,7 @@ func (f Factor) Check(ctx context.Context, c authn.Check) (authn.Result, error) 
 	if c.User == nil || code == "" {
 		return wrong, nil
 	}
-	err := f.Codes.Store.UseRecoveryCode(ctx, c.User.ID, hash(c.User.ID, code), f.Codes.now())
+	err := f.Codes.Store.UseRecoveryCode(ctx, c.User.ID, f.Codes.hash(c.User.ID, code), f.Codes.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return wrong, nil
 	}

@@ -1,6 +1,8 @@
 package recovery_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,14 @@ import (
 	"eulogin/internal/store"
 	"eulogin/internal/store/storetest"
 )
+
+// keyedHash stands in for mobileapp.Keys.Hash.
+type keyedHash struct{}
+
+func (keyedHash) Hash(label string, data []byte) string {
+	sum := sha256.Sum256([]byte("test-key\x00" + label + "\x00" + string(data)))
+	return hex.EncodeToString(sum[:])
+}
 
 func TestCodes(t *testing.T) {
 	for _, en := range storetest.Engines {
@@ -25,7 +35,7 @@ func TestCodes(t *testing.T) {
 				}
 				users[id] = u
 			}
-			c := &recovery.Codes{Store: db, Now: func() time.Time { return now }}
+			c := &recovery.Codes{Store: db, Hasher: keyedHash{}, Now: func() time.Time { return now }}
 			codes, err := c.New(t.Context(), "u1")
 			if err != nil {
 				t.Fatal(err)

@@ -31,6 +31,9 @@ const (
 	Digits = 6
 )
 
+// EnrolTTL is how long an enrolment may wait for its first code.
+const EnrolTTL = 10 * time.Minute
+
 // Store keeps the apps. store.DB implements it.
 type Store interface {
 	AddTOTP(ctx context.Context, c *store.TOTPCredential) error
@@ -98,13 +101,20 @@ func (a *Authenticators) Begin(ctx context.Context, userID, account, name string
 	return &Enrolment{ID: id, Name: name, Secret: key.Secret(), URI: key.URL()}, nil
 }
 
+// pending returns the enrolment id of userID, ErrNotFound when it is not
+// pending (confirmed, or older than EnrolTTL).
+func (a *Authenticators) pending(ctx context.Context, userID, id string) (*store.TOTPCredential, error) {
+	c, err := a.Store.TOTPByID(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (!c.ConfirmedAt.IsZero() || a.now().Sub(c.CreatedAt) > EnrolTTL) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
+
 // Pending returns the enrolment id of userID again (to show its QR code
 // once more), ErrNotFound when it is not pending.
 func (a *Authenticators) Pending(ctx context.Context, userID, account, id string) (*Enrolment, error) {
-	c, err := a.Store.TOTPByID(ctx, userID, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !c.ConfirmedAt.IsZero() {
-		return nil, ErrNotFound
-	}
+	c, err := a.pending(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +135,7 @@ func (a *Authenticators) Pending(ctx context.Context, userID, account, id string
 // Confirm ends the enrolment id of userID with a first code of the app.
 // ErrWrongCode for a wrong code; ErrNotFound when it is not pending.
 func (a *Authenticators) Confirm(ctx context.Context, userID, id, code string) (*store.TOTPCredential, error) {
-	c, err := a.Store.TOTPByID(ctx, userID, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !c.ConfirmedAt.IsZero() {
-		return nil, ErrNotFound
-	}
+	c, err := a.pending(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +234,7 @@ func (f Factor) Enrolled(ctx context.Context, userID, except string) (bool, erro
 }
 
 // Check accepts a code of any of the account's apps, once: a code of a
-// step already used (a replay) is refused and audited as such.
+// step already used (a replay) is refused, and audited as a replay.
 func (f Factor) Check(ctx context.Context, c authn.Check) (authn.Result, error) {
 	wrong := authn.Result{
 		Verdict: authn.Wrong, Event: audit.TOTPRefused, Detail: "wrong",
@@ -250,8 +257,9 @@ func (f Factor) Check(ctx context.Context, c authn.Check) (authn.Result, error) 
 		}
 		err = f.Apps.Store.UseTOTPStep(ctx, c.User.ID, apps[i].ID, step, f.Apps.now())
 		if errors.Is(err, store.ErrNotFound) {
+			// A replay (or a race lost) is audited as such, and answered
+			// like a wrong code: a guesser learns nothing from it.
 			wrong.Detail = "replayed " + apps[i].Name
-			wrong.Failure.Key = "login_totp.used"
 			return wrong, nil
 		}
 		if err != nil {

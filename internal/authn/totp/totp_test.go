@@ -97,7 +97,7 @@ func TestEnrolAndLogin(t *testing.T) {
 				return res
 			}
 			// The code used to confirm is spent.
-			if res := check(first); res.Verdict != authn.Wrong || res.Failure.Key != "login_totp.used" || res.Event != audit.TOTPRefused {
+			if res := check(first); res.Verdict != authn.Wrong || res.Failure.Key != "login_totp.wrong" || res.Event != audit.TOTPRefused || !strings.HasPrefix(res.Detail, "replayed") {
 				t.Errorf("the confirmation's code at login = %+v, want refused as used", res)
 			}
 			// One step later: accepted once.
@@ -106,7 +106,7 @@ func TestEnrolAndLogin(t *testing.T) {
 			if res := check(c2); res.Verdict != authn.Right {
 				t.Errorf("a fresh code = %+v, want Right", res)
 			}
-			if res := check(c2); res.Verdict != authn.Wrong || res.Failure.Key != "login_totp.used" {
+			if res := check(c2); res.Verdict != authn.Wrong || !strings.HasPrefix(res.Detail, "replayed") {
 				t.Errorf("the same code again = %+v, want refused as used", res)
 			}
 			// One step of tolerance either side, not two.
@@ -131,7 +131,7 @@ func TestEnrolAndLogin(t *testing.T) {
 				{"five digits", "12345"},
 				{"empty", ""},
 			} {
-				if res := check(tc.code); res.Verdict != authn.Wrong || res.Failure.Key != "login_totp.wrong" {
+				if res := check(tc.code); res.Verdict != authn.Wrong || res.Failure.Key != "login_totp.wrong" || res.Detail != "wrong" {
 					t.Errorf("%s: %+v, want Wrong", tc.name, res)
 				}
 			}
