@@ -351,9 +351,11 @@ func TestConcurrentGuesses(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if n := e.password.checks.Load(); n > 5 {
+		n := e.password.checks.Load()
+		if n > 5 {
 			t.Errorf("%d of 50 concurrent wrong passwords were checked, want at most 5", n)
 		}
+		t.Logf("%d of 50 concurrent wrong passwords were checked", n)
 	})
 }
 
