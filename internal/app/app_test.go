@@ -74,6 +74,33 @@ func freePort(t *testing.T) int {
 	return port
 }
 
+// waitHealthy polls base+"/healthz" until it answers 200 "ok\n". The test
+// fails when Run returns first (on done) or after 20 seconds.
+func waitHealthy(t *testing.T, client *http.Client, base string, done <-chan error, stderr *buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				if string(body) != "ok\n" {
+					t.Errorf("/healthz body %q, want \"ok\\n\"", body)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/healthz not 200 after 20s (last error %v); stderr:\n%s", base, err, stderr.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before serving: %v; stderr:\n%s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // TestServe starts "eulogin serve" on each database engine, waits for
 // /healthz, checks a page, and stops it by cancelling the context.
 func TestServe(t *testing.T) {
@@ -99,30 +126,7 @@ func TestServe(t *testing.T) {
 			}()
 
 			client := &http.Client{Timeout: 5 * time.Second}
-			deadline := time.Now().Add(20 * time.Second)
-			tick := time.NewTicker(10 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				resp, err := client.Get(base + "/healthz")
-				if err == nil {
-					body, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == 200 {
-						if string(body) != "ok\n" {
-							t.Errorf("/healthz body %q, want \"ok\\n\"", body)
-						}
-						break
-					}
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("/healthz not 200 after 20s (last error %v); stderr:\n%s", err, errBuf.String())
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("Run returned before serving: %v; stderr:\n%s", err, errBuf.String())
-				case <-tick.C:
-				}
-			}
+			waitHealthy(t, client, base, done, &errBuf)
 
 			resp, err := client.Get(base + "/login")
 			if err != nil {

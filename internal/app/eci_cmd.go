@@ -22,8 +22,8 @@ const eciUsage = `Usage:
 Grant or withdraw the reviewer role of the ECI organiser portal: reviewers see
 the initiatives submitted for registration and record the Commission's
 decisions. A reviewer is known by the e-mail address of their EU Login
-account. The database is --eci-database, or EULOGIN_ECI_DATABASE, as for
-"eulogin serve".
+account. The database is --eci-database, or EULOGIN_ECI_DATABASE, or read
+from --eci-database-file (EULOGIN_ECI_DATABASE_FILE), as for "eulogin serve".
 `
 
 // eciCommand runs "eulogin eci reviewer add|remove|list" on the portal's

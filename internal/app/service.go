@@ -29,7 +29,8 @@ PASSWORD_SMS,PASSWORD_MOBILE_APP; --attributes the user attributes it may receiv
 (default: all of ` + "%s" + `).
 --slo sends it single logout requests; --proxy lets it obtain proxy-granting tickets.
 Adding an existing id replaces that service. The database is --database, or
-EULOGIN_DATABASE, as for "eulogin serve".
+EULOGIN_DATABASE, or read from --database-file (EULOGIN_DATABASE_FILE), as for
+"eulogin serve".
 `
 
 // urlList is a repeatable flag.
@@ -55,7 +56,8 @@ func serviceCommand(ctx context.Context, args []string, getenv func(string) stri
 	fs := flag.NewFlagSet("service "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = usage
-	database := fs.String("database", config.Default().Database, "SQLite file path, or a postgres:// URL for PostgreSQL")
+	database := config.Default().Database
+	config.SecretVar(fs, &database, "database", "SQLite file path, or a postgres:// URL for PostgreSQL")
 	var svc cas.Service
 	var urls urlList
 	var strengths, attributes string
@@ -86,10 +88,8 @@ func serviceCommand(ctx context.Context, args []string, getenv func(string) stri
 		}
 		return err
 	}
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "database" })
-	if v := getenv(config.EnvName("database")); !given && v != "" {
-		*database = v
+	if err := config.ApplyEnvTo(fs, getenv, "database", "database-file"); err != nil {
+		return err
 	}
 	rest := fs.Args()
 	if sub == "remove" && len(rest) != 1 || sub != "remove" && len(rest) != 0 {
@@ -97,7 +97,7 @@ func serviceCommand(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("service %s: unexpected arguments %q", sub, rest)
 	}
 
-	db, err := store.Open(ctx, *database)
+	db, err := store.Open(ctx, database)
 	if err != nil {
 		return err
 	}

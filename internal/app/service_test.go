@@ -82,6 +82,8 @@ func TestServiceCommand(t *testing.T) {
 				}
 			},
 		},
+		{name: "list from a database file", args: []string{"service", "list", "--database-file", secretFile(t, database+"\n", 0o600)}, stdout: "proxy  Proxy 2"},
+		{name: "database and its file", args: []string{"service", "list", "--database-file", secretFile(t, database, 0o600)}, env: map[string]string{"EULOGIN_DATABASE": database}, wantErr: "both set"},
 		{name: "list", args: []string{"service", "list", "--database", database}, stdout: "eci    ECI organiser account  http://127.0.0.1:8081/* https://eci.example.org/*  PASSWORD_SMS,PASSWORD_MOBILE_APP  email,firstName,lastName,strength  true   false\nproxy  Proxy 2"},
 		{name: "add without a URL", args: []string{"service", "add", "--database", database, "--id", "x", "--name", "X"}, wantErr: "at least one URL pattern"},
 		{name: "add an evil pattern", args: []string{"service", "add", "--database", database, "--id", "x", "--name", "X", "--url", "https://*.example.org/"}, wantErr: "'*' only at the end"},

@@ -58,24 +58,7 @@ func TestServeTLS(t *testing.T) {
 			"--database", filepath.Join(t.TempDir(), "db.sqlite"), "--tls-cert", certFile, "--tls-key", keyFile}, env(nil), &out, &errBuf)
 	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := client.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("https /healthz not 200 after 20s (last error %v); stderr:\n%s", err, errBuf.String())
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("Run returned before serving: %v; stderr:\n%s", err, errBuf.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	waitHealthy(t, client, base, done, &errBuf)
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
 		resp, err := client.Get(base + path)

@@ -11,6 +11,7 @@ import (
 	"net"
 	netmail "net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,7 +208,7 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case c.AppSecret == "" && !c.IsDev():
-		errs = append(errs, errors.New("outside development mode --app-secret (EULOGIN_APP_SECRET) is required: at least 32 random bytes"))
+		errs = append(errs, errors.New("outside development mode --app-secret or --app-secret-file is required: at least 32 random bytes"))
 	case c.AppSecret != "" && len(c.AppSecret) < MinAppSecretLen:
 		errs = append(errs, fmt.Errorf("--app-secret must have at least %d bytes", MinAppSecretLen))
 	}
@@ -329,7 +330,8 @@ func (c Config) Proxies() ([]*net.IPNet, error) {
 
 // FlagSet returns the flags of "eulogin serve", bound to c. Each flag's
 // environment variable is EULOGIN_ followed by its name in upper case with
-// '-' as '_'; ApplyEnv reads them.
+// '-' as '_'; ApplyEnv reads them. Each secret setting also has a --NAME-file
+// flag (SecretVar), which ApplyEnv reads too.
 func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -337,12 +339,12 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the identity provider (https outside development mode)")
 	fs.StringVar(&c.ECIListen, "eci-listen", c.ECIListen, "address the ECI organiser portal listens on")
 	fs.StringVar(&c.ECIBaseURL, "eci-base-url", c.ECIBaseURL, "public URL of the ECI organiser portal")
-	fs.StringVar(&c.ECIDatabase, "eci-database", c.ECIDatabase, "the portal's own database: SQLite file path, or a postgres:// URL (use its own database or search_path schema)")
+	SecretVar(fs, &c.ECIDatabase, "eci-database", "the portal's own database: SQLite file path, or a postgres:// URL (use its own database or search_path schema)")
 	fs.StringVar(&c.ECIIdPURL, "eci-idp-url", c.ECIIdPURL, "base URL of EU Login as the portal reaches it (default: --base-url)")
 	fs.StringVar(&c.ECIReviewers, "eci-reviewers", c.ECIReviewers, "comma-separated e-mail addresses of the Commission reviewers of the ECI portal (also: eulogin eci reviewer add)")
 	fs.DurationVar(&c.ECIInvitationTTL, "eci-invitation-ttl", c.ECIInvitationTTL, "how long an invitation to a group of organisers stays valid (0: 14 days)")
 	fs.StringVar(&c.ECIAcceptStrengths, "eci-accept-strengths", c.ECIAcceptStrengths, "comma-separated strengths the portal accepts (default: the second-factor strengths; in development mode PASSWORD too)")
-	fs.StringVar(&c.Database, "database", c.Database, "SQLite file path, or a postgres:// URL for PostgreSQL")
+	SecretVar(fs, &c.Database, "database", "SQLite file path, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&c.Dev, "dev", c.Dev, "development mode (dev outbox at /dev/outbox): auto (on for a loopback base URL), true or false")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "SMTP server host; empty sends mail to the dev outbox (development mode only)")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "SMTP server port (default 587 for starttls, 465 for tls, 25 for none)")
@@ -351,14 +353,14 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 		return nil
 	})
 	fs.StringVar(&c.SMTP.Username, "smtp-username", c.SMTP.Username, "SMTP user name (empty: no authentication)")
-	fs.StringVar(&c.SMTP.Password, "smtp-password", c.SMTP.Password, "SMTP password (prefer the environment variable)")
+	SecretVar(fs, &c.SMTP.Password, "smtp-password", "SMTP password")
 	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of the e-mails, \"Name <address>\"")
 	fs.StringVar(&c.SMS.Provider, "sms-provider", c.SMS.Provider, "where SMS codes go: outbox (the dev outbox, development mode only), http (a generic gateway) or twilio; see docs/sms.md")
 	fs.StringVar(&c.SMS.URL, "sms-url", c.SMS.URL, "http: the gateway's URL; twilio: an optional base URL (regional edge); https, or http to a loopback address")
-	fs.StringVar(&c.SMS.Headers, "sms-headers", c.SMS.Headers, "http: extra request headers, \"Name: value; Name2: value\"")
-	fs.StringVar(&c.SMS.Secret, "sms-secret", c.SMS.Secret, "http: HMAC-SHA256 key signing each request, at least 32 bytes (prefer the environment variable)")
+	SecretVar(fs, &c.SMS.Headers, "sms-headers", "http: extra request headers, \"Name: value; Name2: value\" (an Authorization header is a secret)")
+	SecretVar(fs, &c.SMS.Secret, "sms-secret", "http: HMAC-SHA256 key signing each request, at least 32 bytes")
 	fs.StringVar(&c.SMS.TwilioSID, "twilio-sid", c.SMS.TwilioSID, "twilio: account SID (AC...)")
-	fs.StringVar(&c.SMS.TwilioToken, "twilio-token", c.SMS.TwilioToken, "twilio: auth token (prefer the environment variable)")
+	SecretVar(fs, &c.SMS.TwilioToken, "twilio-token", "twilio: auth token")
 	fs.StringVar(&c.SMS.TwilioFrom, "twilio-from", c.SMS.TwilioFrom, "twilio: sender, an E.164 number, an alphanumeric sender id or a Messaging Service SID (MG...)")
 	fs.StringVar(&c.SMSCountries, "sms-countries", c.SMSCountries, "comma-separated country codes whose mobile numbers may be registered (empty: every country)")
 	fs.IntVar(&c.SMSCaps.PerNumberHour, "sms-per-number-hour", c.SMSCaps.PerNumberHour, "SMS codes to one number per hour (negative: no cap)")
@@ -366,7 +368,7 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.SMSCaps.PerAccountDay, "sms-per-account-day", c.SMSCaps.PerAccountDay, "SMS codes for one account per 24 hours (negative: no cap)")
 	fs.IntVar(&c.SMSCaps.PerIPHour, "sms-per-ip-hour", c.SMSCaps.PerIPHour, "SMS codes requested from one client address per hour (negative: no cap)")
 	fs.IntVar(&c.SMSCaps.PerCountryHour, "sms-per-country-hour", c.SMSCaps.PerCountryHour, "SMS codes to the numbers of one country per hour (negative: no cap)")
-	fs.StringVar(&c.AppSecret, "app-secret", c.AppSecret, "master secret of the EU Login Mobile App, at least 32 random bytes (prefer the environment variable); required outside development mode, where changing it voids the devices' offline QR codes")
+	SecretVar(fs, &c.AppSecret, "app-secret", "master secret of the EU Login Mobile App, at least 32 random bytes; required outside development mode, where changing it voids the devices' offline QR codes")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS directly, with --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file of --tls-cert")
 	fs.StringVar(&c.PushHosts, "push-hosts", c.PushHosts, "push services the mobile web app's notifications may go to (comma-separated hosts, *.domain patterns), or \"off\"")
@@ -389,7 +391,7 @@ func (c *Config) FlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: eulogin %s [flags]\n\nEvery flag can also be set by an environment variable: EULOGIN_ and the flag name\nin upper case with '-' as '_' (e.g. EULOGIN_SMTP_HOST). A flag wins over its variable.\n\nFlags:\n", name)
+		fmt.Fprintf(out, "Usage: eulogin %s [flags]\n\nEvery flag can also be set by an environment variable: EULOGIN_ and the flag name\nin upper case with '-' as '_' (e.g. EULOGIN_SMTP_HOST). A flag wins over its variable.\nA secret setting (a password, a key, a database URL) can instead be read from a\nfile, so it appears in no process listing: --NAME-file PATH (EULOGIN_NAME_FILE).\n\nFlags:\n", name)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -401,13 +403,24 @@ func EnvName(flagName string) string {
 }
 
 // ApplyEnv sets every flag of fs that was not given on the command line from
-// its environment variable, when set.
+// its environment variable, when set, then reads the secret files given
+// (ReadSecretFiles).
 func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	return applyEnv(fs, getenv, func(string) bool { return true })
+}
+
+// ApplyEnvTo is ApplyEnv for the named flags only, for a command whose
+// other flags are its own and have no variables.
+func ApplyEnvTo(fs *flag.FlagSet, getenv func(string) string, names ...string) error {
+	return applyEnv(fs, getenv, func(name string) bool { return slices.Contains(names, name) })
+}
+
+func applyEnv(fs *flag.FlagSet, getenv func(string) string, named func(string) bool) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
+		if given[f.Name] || !named(f.Name) {
 			return
 		}
 		if v := getenv(EnvName(f.Name)); v != "" {
@@ -416,7 +429,10 @@ func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 			}
 		}
 	})
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return ReadSecretFiles(fs)
 }
 
 // ParseBool is strconv.ParseBool, for callers that read EULOGIN_* switches.
