@@ -146,7 +146,7 @@ func (s *Server) appPushPage(w http.ResponseWriter, r *http.Request, posted bool
 		return err
 	}
 	p := s.page(r, "login_app.title")
-	p.Step = smsSteps(p, f, true)
+	p.Step = factorStep(p, f, 1)
 	d := &appPushData{Lead: s.appLead(r, p, f, false), StatusURL: "/login/app/status", Restart: flowRestart(f)}
 	if f.Reauth {
 		d.Lost = lostURL(f.Next)
@@ -325,7 +325,7 @@ func (s *Server) startQR(r *http.Request, f *authn.Flow, hash, id string) error 
 }
 
 func (s *Server) appQRPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) error {
-	p.Step = smsSteps(p, f, true)
+	p.Step = factorStep(p, f, 1)
 	if f.AppQRID == "" {
 		if err := s.startQR(r, f, hash, ""); errors.Is(err, mobileapp.ErrNoDevice) {
 			p.Data = &appPushData{Lead: s.appLead(r, p, f, true), NoDevice: true, Restart: flowRestart(f)}

@@ -210,7 +210,7 @@ type totpData struct {
 }
 
 func (s *Server) totpPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) error {
-	p.Step = smsSteps(p, f, true)
+	p.Step = factorStep(p, f, 1)
 	d := &totpData{Lead: p.L.T("login_totp.lead"), Restart: flowRestart(f)}
 	switch {
 	case f.Reauth:

@@ -160,7 +160,7 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) error {
 // casLoginPage is step 1 of the login for an application.
 func (s *Server) casLoginPage(w http.ResponseWriter, r *http.Request, req *casRequest, email string) {
 	p := s.page(r, "login.title")
-	p.Step = step(p, 1, 3)
+	p.Step = step(p, 1, loginSteps)
 	if email != "" {
 		p.Form.Values.Set("email", email)
 	}

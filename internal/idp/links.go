@@ -18,7 +18,8 @@ type linkState int
 const (
 	linkValid   linkState = iota
 	linkExpired           // unused but too old: the user may ask for a new one
-	linkDead              // used, replaced, unknown, or for another purpose
+	linkSpent             // it set the password: reopened, or its form resubmitted with Back
+	linkDead              // replaced, unknown, or for another purpose
 )
 
 // lookupLink finds the link of token and its user.
@@ -33,7 +34,14 @@ func (s *Server) lookupLink(r *http.Request, token string) (*store.EmailToken, *
 	if err != nil {
 		return nil, nil, linkDead, err
 	}
-	if !t.UsedAt.IsZero() || (t.Purpose != purposeRegister && t.Purpose != purposeReset) {
+	if t.Purpose != purposeRegister && t.Purpose != purposeReset {
+		return t, nil, linkDead, nil
+	}
+	if !t.SpentAt.IsZero() {
+		// Only the holder of the token learns that it did its work.
+		return t, nil, linkSpent, nil
+	}
+	if !t.UsedAt.IsZero() {
 		return t, nil, linkDead, nil
 	}
 	u, err := s.db.UserByID(r.Context(), t.UserID)
@@ -63,6 +71,12 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request, p *web.Page, s
 	case linkDead:
 		p.Title = p.L.T("link_dead.title")
 		s.render.Render(w, statusOr(status, http.StatusGone), "link_dead", p)
+	case linkSpent:
+		// 200, not 410: the user reached what the link was for, and this
+		// page says so; the form is gone, so a resubmitted one changes
+		// nothing.
+		p.Title = p.L.T("link_spent.title")
+		s.render.Render(w, http.StatusOK, "link_spent", p)
 	case linkExpired:
 		p.Title = p.L.T("link_expired.title")
 		p.Data = &linkData{Action: "/password/new/" + token + "/renew"}
@@ -131,8 +145,16 @@ func (s *Server) linkSetPassword(w http.ResponseWriter, r *http.Request) error {
 	reset := t.Purpose == purposeReset || !u.PasswordChangedAt.IsZero()
 	err = s.db.SetPasswordWithToken(r.Context(), t.Hash, u.ID, hash, s.now(), reset)
 	if errors.Is(err, store.ErrNotFound) {
-		// Used by a concurrent request, or expired a moment ago.
-		s.linkPage(w, r, p, 0, t, u, linkDead)
+		// Used by a concurrent request (a double click), or expired a
+		// moment ago: say which.
+		t, u, state, err := s.lookupLink(r, r.PathValue("token"))
+		if err != nil {
+			return err
+		}
+		if state == linkValid {
+			state = linkDead
+		}
+		s.linkPage(w, r, s.page(r, "link_password.title"), 0, t, u, state)
 		return nil
 	}
 	if err != nil {

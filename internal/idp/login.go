@@ -96,7 +96,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		return redirect(next)
 	}
 	p := s.page(r, "login.title")
-	p.Step = step(p, 1, 3)
+	p.Step = step(p, 1, loginSteps)
 	p.Data = &loginData{Next: next}
 	s.render.Render(w, http.StatusOK, "login_email", p)
 	return nil
@@ -106,7 +106,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 // addresses go on alike.
 func (s *Server) loginIdentify(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "login.title")
-	p.Step = step(p, 1, 3)
+	p.Step = step(p, 1, loginSteps)
 	if err := parseForm(r); err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *authn.Flow, h
 }
 
 func (s *Server) methodPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
-	p.Step = step(p, 2, 3)
+	p.Step = step(p, 2, loginSteps)
 	chosen := p.Form.Get("method")
 	if chosen == "" {
 		chosen = f.Method
@@ -324,10 +324,7 @@ func (s *Server) methodChoose(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) {
-	p.Step = step(p, 3, 3)
-	if f.Method != authn.MethodPassword {
-		p.Step = step(p, 3, 4)
-	}
+	p.Step = step(p, loginSteps, loginSteps+factorPages(f.Method))
 	p.Data = &loginData{Email: f.Email, Restart: flowRestart(f)}
 	s.render.Render(w, status, "login_password", p)
 }

@@ -61,7 +61,7 @@ func (s *Server) recoveryCodesNew(w http.ResponseWriter, r *http.Request, si *si
 }
 
 func (s *Server) recoveryLoginPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) error {
-	p.Step = smsSteps(p, f, true)
+	p.Step = factorStep(p, f, factorPages(f.Method))
 	p.Data = &recoveryData{Lead: p.L.T("login_recovery.lead")}
 	s.render.Render(w, status, "login_recovery", p)
 	return nil

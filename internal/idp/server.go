@@ -211,9 +211,57 @@ func (s *Server) page(r *http.Request, titleKey string) *web.Page {
 	return p
 }
 
-// step returns the translated "Step n of m".
+// step returns "Step n of m", or "" for a flow of a single page.
+//
+// The rule of the counters: each flow numbers its pages from its first to
+// its last, each page once, and its total is the length of the path the
+// user is on.
+//   - A login: 1 the address, 2 the method, 3 the password, then the pages
+//     of the second factor (factorPages): none for the password alone (3
+//     steps), one for the mobile app or an authenticator app (4), two for
+//     SMS, the number then the code (5). Steps 1 and 2 come before the
+//     choice and count the 3 steps every login has; a method with a second
+//     factor, chosen on step 2 where its hint says so, adds its pages, and
+//     from step 3 the total no longer changes.
+//   - A step-up for an application: the factor's pages alone (SMS: 1 and 2
+//     of 2; a single page shows no counter).
+//   - A re-authentication before a change shows none: it guards the change,
+//     whose own flow (adding a phone, adding a device: 1 and 2 of 2) counts
+//     its pages.
+//   - A recovery code stands in for the factor's last page and takes its
+//     number.
 func step(p *web.Page, n, m int) string {
+	if m < 2 {
+		return ""
+	}
 	return p.L.T("frame.step", "n", strconv.Itoa(n), "m", strconv.Itoa(m))
+}
+
+// loginSteps is the number of steps before the second factor of a login.
+const loginSteps = 3
+
+// factorPages is the number of pages of the second factor of method.
+func factorPages(method string) int {
+	switch method {
+	case authn.MethodPassword, "":
+		return 0
+	case authn.MethodSMS:
+		return 2
+	}
+	return 1
+}
+
+// factorStep returns the counter of page n (from 1) of the second factor of
+// flow f, by the rule at step.
+func factorStep(p *web.Page, f *authn.Flow, n int) string {
+	if f.Reauth {
+		return ""
+	}
+	m := factorPages(f.Method)
+	if f.StepUp {
+		return step(p, n, m)
+	}
+	return step(p, loginSteps+n, loginSteps+m)
 }
 
 // clientIP returns the address of the client: the connection's peer, or, when

@@ -61,17 +61,6 @@ type smsCodeData struct {
 	Hidden       []hiddenField
 }
 
-// smsSteps returns the step of the number choice and the code pages.
-func smsSteps(p *web.Page, f *authn.Flow, code bool) string {
-	if f.StepUp {
-		if code {
-			return step(p, 2, 2)
-		}
-		return step(p, 1, 2)
-	}
-	return step(p, 4, 4)
-}
-
 // phoneRows returns the numbers of an account, masked, the one with id
 // checked (or the first).
 func (s *Server) phoneRows(ctx context.Context, l *i18n.Localizer, userID, checked string) ([]phoneRow, []store.Phone, error) {
@@ -91,7 +80,7 @@ func (s *Server) phoneRows(ctx context.Context, l *i18n.Localizer, userID, check
 }
 
 func (s *Server) smsChoicePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) error {
-	p.Step = smsSteps(p, f, false)
+	p.Step = factorStep(p, f, 1)
 	rows, _, err := s.phoneRows(r.Context(), p.L, f.UserID, p.Form.Get("phone"))
 	if err != nil {
 		return err
@@ -247,7 +236,7 @@ func (s *Server) codeData(p *web.Page, res smsauth.Result) *smsCodeData {
 }
 
 func (s *Server) smsCodePage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, hash string, status int) error {
-	p.Step = smsSteps(p, f, true)
+	p.Step = factorStep(p, f, 2)
 	res, err := s.codes.Pending(r.Context(), f.UserID, smsauth.PurposeLogin, hash)
 	if err != nil {
 		return err

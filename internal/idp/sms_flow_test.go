@@ -83,18 +83,18 @@ func TestSMSGuideFlow(t *testing.T) {
 		}
 		b.Post("/login/method", url.Values{"method": {"SMS"}})
 		page = b.Get("/login/password")
-		if !page.Has("Step 3 of 4") {
-			t.Errorf("password page of the SMS method: no \"Step 3 of 4\"")
+		if !page.Has("Step 3 of 5") {
+			t.Errorf("password page of the SMS method: no \"Step 3 of 5\"")
 		}
 		page = b.Post("/login/password", url.Values{"password": {ana.Password}})
 		wantPage(t, page, 200, h1SendCode)
-		if !page.Has("+371 ••• ••• 12") || !page.Has(`type="radio"`) {
-			t.Errorf("the number choice does not list the masked number")
+		if !page.Has("+371 ••• ••• 12") || !page.Has(`type="radio"`) || !page.Has("Step 4 of 5") {
+			t.Errorf("the number choice does not list the masked number, or is not step 4 of 5")
 		}
 		page = b.Post("/login/sms", url.Values{"phone": {phoneID(t, e, ana.Email, phoneA)}})
 		wantPage(t, page, 200, h1Code)
-		if !page.Has("Step 4 of 4") {
-			t.Errorf("code page of the login: no \"Step 4 of 4\"")
+		if !page.Has("Step 5 of 5") {
+			t.Errorf("code page of the login: no \"Step 5 of 5\"")
 		}
 		page = b.Post("/login/sms/code", url.Values{"code": {e.LastSMS(t, phoneA)}})
 		tk := ticketIn(t, page, service)

@@ -38,6 +38,7 @@ const (
 	msgBotWrong       = "The result is wrong. Answer the new question below"
 	msgBotExpired     = "The check has expired. Answer the new question below"
 	h1LinkDead        = "This link is no longer valid"
+	h1LinkSpent       = "Your password is already set"
 	h1CheckEmail      = "Check your e-mail"
 	h1Error           = "Something went wrong"
 	// Subjects of e-mails in English.

@@ -19,7 +19,8 @@ type EmailToken struct {
 	Data      string // purpose-specific, e.g. the new e-mail address
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	UsedAt    time.Time
+	UsedAt    time.Time // when it died: used, or killed by a newer link
+	SpentAt   time.Time // when it made its change; zero if it died unused
 }
 
 // PutEmailToken stores a new link for a user and kills every earlier unused
@@ -41,28 +42,28 @@ func (db *DB) PutEmailToken(ctx context.Context, t *EmailToken) error {
 // and use.
 func (db *DB) EmailTokenByHash(ctx context.Context, hash string) (*EmailToken, error) {
 	var t EmailToken
-	var c, e, u int64
-	err := db.sql.QueryRow(ctx, `SELECT hash, user_id, purpose, data, created_at, expires_at, used_at FROM email_tokens WHERE hash = ?`, hash).
-		Scan(&t.Hash, &t.UserID, &t.Purpose, &t.Data, &c, &e, &u)
+	var c, e, u, sp int64
+	err := db.sql.QueryRow(ctx, `SELECT hash, user_id, purpose, data, created_at, expires_at, used_at, spent_at FROM email_tokens WHERE hash = ?`, hash).
+		Scan(&t.Hash, &t.UserID, &t.Purpose, &t.Data, &c, &e, &u, &sp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: token: %w", err)
 	}
-	t.CreatedAt, t.ExpiresAt, t.UsedAt = sqldb.FromMillis(c), sqldb.FromMillis(e), sqldb.FromMillis(u)
+	t.CreatedAt, t.ExpiresAt, t.UsedAt, t.SpentAt = sqldb.FromMillis(c), sqldb.FromMillis(e), sqldb.FromMillis(u), sqldb.FromMillis(sp)
 	return &t, nil
 }
 
-// UseEmailToken marks the link used if it is unused and unexpired at now. It
-// returns ErrNotFound when another request used it first or it expired: only
-// one caller ever succeeds.
+// UseEmailToken marks the link used and spent if it is unused and unexpired
+// at now. It returns ErrNotFound when another request used it first or it
+// expired: only one caller ever succeeds.
 func (db *DB) UseEmailToken(ctx context.Context, hash string, now time.Time) error {
 	return db.useEmailToken(ctx, db.sql.Exec, hash, now)
 }
 
 func (db *DB) useEmailToken(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), hash string, now time.Time) error {
-	res, err := exec(ctx, `UPDATE email_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?`, sqldb.Millis(now), hash, sqldb.Millis(now))
+	res, err := exec(ctx, `UPDATE email_tokens SET used_at = ?, spent_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?`, sqldb.Millis(now), sqldb.Millis(now), hash, sqldb.Millis(now))
 	if err != nil {
 		return fmt.Errorf("store: use token: %w", err)
 	}

@@ -131,7 +131,7 @@ func userTimes(u *store.User) []*time.Time {
 }
 
 func tokenTimes(e *store.EmailToken) []*time.Time {
-	return []*time.Time{&e.CreatedAt, &e.ExpiresAt, &e.UsedAt}
+	return []*time.Time{&e.CreatedAt, &e.ExpiresAt, &e.UsedAt, &e.SpentAt}
 }
 
 func sessionTimes(s *store.Session) []*time.Time {
@@ -628,6 +628,9 @@ func testEmailTokens(t *testing.T, open func(t *testing.T) *store.DB) {
 			if got := errors.Is(err, store.ErrNotFound); got != tc.dead {
 				t.Errorf("after KillEmailTokens(u1, reset): UseEmailToken(%s) = %v, want dead=%v", tc.hash, err, tc.dead)
 			}
+			if got := mustToken(t, db, tc.hash); got.SpentAt.IsZero() != tc.dead {
+				t.Errorf("after KillEmailTokens(u1, reset): EmailTokenByHash(%s).SpentAt = %v, want zero=%v", tc.hash, got.SpentAt, tc.dead)
+			}
 		}
 	})
 
@@ -665,17 +668,22 @@ func testEmailTokens(t *testing.T, open func(t *testing.T) *store.DB) {
 		mustPutToken(t, db, newToken("reset-2", "u1", "reset", later))
 
 		for _, tc := range []struct {
-			hash   string
-			usedAt time.Time // zero: unused
+			hash    string
+			usedAt  time.Time // zero: unused
+			spentAt time.Time // zero: made no change
 		}{
-			{"reset-1", later},       // killed by the newer link
-			{"reset-used", usedAt},   // keeps the time it was really used
-			{"email-1", time.Time{}}, // other purpose
-			{"reset-other-user", time.Time{}},
-			{"reset-2", time.Time{}},
+			{"reset-1", later, time.Time{}},       // killed by the newer link
+			{"reset-used", usedAt, usedAt},        // keeps the time it was really used
+			{"email-1", time.Time{}, time.Time{}}, // other purpose
+			{"reset-other-user", time.Time{}, time.Time{}},
+			{"reset-2", time.Time{}, time.Time{}},
 		} {
-			if got := mustToken(t, db, tc.hash).UsedAt; !got.Equal(tc.usedAt) {
-				t.Errorf("EmailTokenByHash(%q).UsedAt = %v, want %v", tc.hash, got, tc.usedAt)
+			got := mustToken(t, db, tc.hash)
+			if !got.UsedAt.Equal(tc.usedAt) {
+				t.Errorf("EmailTokenByHash(%q).UsedAt = %v, want %v", tc.hash, got.UsedAt, tc.usedAt)
+			}
+			if !got.SpentAt.Equal(tc.spentAt) {
+				t.Errorf("EmailTokenByHash(%q).SpentAt = %v, want %v", tc.hash, got.SpentAt, tc.spentAt)
 			}
 		}
 		if err := db.UseEmailToken(ctx, "reset-1", later.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
