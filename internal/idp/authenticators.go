@@ -207,6 +207,7 @@ func (s *Server) authenticatorRemove(w http.ResponseWriter, r *http.Request, si 
 // totpData is the data of the login step of an authenticator app.
 type totpData struct {
 	Lead, Restart, Lost string
+	NoApp               bool // the account has none: choose another method
 }
 
 func (s *Server) totpPage(w http.ResponseWriter, r *http.Request, p *web.Page, f *authn.Flow, status int) error {
@@ -217,6 +218,20 @@ func (s *Server) totpPage(w http.ResponseWriter, r *http.Request, p *web.Page, f
 		d.Lead, d.Lost = p.L.T("login_totp.lead_reauth"), lostURL(f.Next)
 	case f.StepUp && f.Service != "":
 		d.Lead = p.L.T("login_totp.lead_step_up", "service", s.serviceName(r, p.L, f.ServiceID))
+	}
+	// Shown only after the password (the flow is at this step), like the
+	// pages of a number or a device the account does not have.
+	if factor, ok := s.machine.Factor(authn.MethodTOTP); ok {
+		has, err := factor.Enrolled(r.Context(), f.UserID, "")
+		if err != nil {
+			return err
+		}
+		if !has {
+			d.NoApp = true
+			if status == http.StatusOK {
+				status = http.StatusConflict
+			}
+		}
 	}
 	p.Data = d
 	s.render.Render(w, status, "login_totp", p)

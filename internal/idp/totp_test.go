@@ -144,6 +144,27 @@ func TestAuthenticatorApp(t *testing.T) {
 	}
 }
 
+// TestAuthenticatorMethodWithoutApp: the method chosen by an account
+// without an app says so after the password, and offers another method.
+func TestAuthenticatorMethodWithoutApp(t *testing.T) {
+	e := idptest.New(t, idptest.Options{})
+	b := e.NewBrowser(t)
+	e.CreateAccount(t, b, chiara)
+	other := e.NewBrowser(t)
+	page := totpLogin(other, chiara, "")
+	wantPage(t, page, http.StatusConflict, h1TOTP)
+	if !page.Has("Your account has no authenticator app.") || page.Has(`name="totp"`) || !page.Has(`href="/login/method"`) {
+		t.Errorf("the page for an account without an app: %q", page.Body)
+	}
+	// Before the password, nothing is said.
+	fresh := e.NewBrowser(t)
+	fresh.Post("/login", url.Values{"email": {chiara.Email}})
+	fresh.Post("/login/method", url.Values{"method": {"TOTP"}})
+	if page := fresh.Get("/login/totp"); page.URL.Path != "/login/method" {
+		t.Errorf("the code page before the password: %s", page.URL.Path)
+	}
+}
+
 // TestAuthenticatorStepUp: a session with the password alone, for an
 // application that needs two factors, is asked only the app's code.
 func TestAuthenticatorStepUp(t *testing.T) {
