@@ -184,24 +184,10 @@ func (s *Server) authenticatorRemove(w http.ResponseWriter, r *http.Request, si 
 	if err != nil {
 		return err
 	}
-	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
-		return err
-	}
-	if err := s.spendReauth(r, si); err != nil {
-		return err
-	}
-	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemoveTOTP, c.ID})
-	if err != nil {
-		return err
-	}
-	if refusal != "" {
-		p := s.page(r, "authenticator_remove.title")
-		p.Form.Add("confirm", p.L.T(refusal))
+	return s.removeFactor(w, r, si, factorChange{changeRemoveTOTP, c.ID}, "authenticator_remove.title", func(p *web.Page) {
 		p.Data = &deviceFormData{Name: c.Name, Action: r.URL.Path}
 		s.render.Render(w, http.StatusConflict, "authenticator_remove", p)
-		return nil
-	}
-	return redirect(next)
+	})
 }
 
 // totpData is the data of the login step of an authenticator app.

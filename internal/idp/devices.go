@@ -413,23 +413,9 @@ func (s *Server) deviceRemove(w http.ResponseWriter, r *http.Request, si *signed
 	if err != nil {
 		return err
 	}
-	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
-		return err
-	}
-	if err := s.spendReauth(r, si); err != nil {
-		return err
-	}
-	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemoveDevice, d.ID})
-	if err != nil {
-		return err
-	}
-	if refusal != "" {
-		p := s.page(r, "device_remove.title")
-		p.Form.Add("confirm", p.L.T(refusal))
+	return s.removeFactor(w, r, si, factorChange{changeRemoveDevice, d.ID}, "device_remove.title", func(p *web.Page) {
 		s.deviceRemovePage(w, r, p, d, http.StatusConflict)
-		return nil
-	}
-	return redirect(next)
+	})
 }
 
 // devicesDeleteForm is the confirmation of "Delete all my devices", after
@@ -454,22 +440,8 @@ func (s *Server) devicesDeleteForm(w http.ResponseWriter, r *http.Request, si *s
 // requires multi-factor authentication keeps at least its numbers; without
 // one it must switch the option off first, or it could not log in.
 func (s *Server) devicesDelete(w http.ResponseWriter, r *http.Request, si *signedIn) error {
-	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
-		return err
-	}
-	if err := s.spendReauth(r, si); err != nil {
-		return err
-	}
-	next, refusal, err := s.applyChange(r, si.user, factorChange{kind: changeDeleteDevices})
-	if err != nil {
-		return err
-	}
-	if refusal != "" {
-		p := s.page(r, "devices_delete.title")
-		p.Form.Add("confirm", p.L.T(refusal))
+	return s.removeFactor(w, r, si, factorChange{kind: changeDeleteDevices}, "devices_delete.title", func(p *web.Page) {
 		p.Data = &deviceFormData{}
 		s.render.Render(w, http.StatusConflict, "devices_delete", p)
-		return nil
-	}
-	return redirect(next)
+	})
 }

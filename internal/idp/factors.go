@@ -247,6 +247,30 @@ func (s *Server) applyChange(r *http.Request, u *store.User, c factorChange) (ne
 	return "", "", errBadRequest
 }
 
+// removeFactor makes the removal c from its page, after a proof of a
+// factor (needsReauth), which it spends first; a refusal (the last factor
+// of an account that always requires multi-factor authentication) is shown
+// on the page again, by show.
+func (s *Server) removeFactor(w http.ResponseWriter, r *http.Request, si *signedIn, c factorChange, title string, show func(p *web.Page)) error {
+	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
+		return err
+	}
+	if err := s.spendReauth(r, si); err != nil {
+		return err
+	}
+	next, refusal, err := s.applyChange(r, si.user, c)
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		p := s.page(r, title)
+		p.Form.Add("confirm", p.L.T(refusal))
+		show(p)
+		return nil
+	}
+	return redirect(next)
+}
+
 func boolString(b bool) string {
 	if b {
 		return "true"

@@ -349,21 +349,7 @@ func (s *Server) phoneRemove(w http.ResponseWriter, r *http.Request, si *signedI
 	if err != nil {
 		return err
 	}
-	if err := s.needsReauth(w, r, si, r.URL.Path); err != nil {
-		return err
-	}
-	if err := s.spendReauth(r, si); err != nil {
-		return err
-	}
-	next, refusal, err := s.applyChange(r, si.user, factorChange{changeRemovePhone, ph.ID})
-	if err != nil {
-		return err
-	}
-	if refusal != "" {
-		p := s.page(r, "phone_remove.title")
-		p.Form.Add("confirm", p.L.T(refusal))
+	return s.removeFactor(w, r, si, factorChange{changeRemovePhone, ph.ID}, "phone_remove.title", func(p *web.Page) {
 		s.phoneRemovePage(w, r, p, ph, http.StatusConflict)
-		return nil
-	}
-	return redirect(next)
+	})
 }
